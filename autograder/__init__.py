@@ -1,0 +1,1 @@
+"""Instructor tools: generate the learner chapters with nbgrader and grade submissions."""
