@@ -1,0 +1,28 @@
+"""nbgrader settings for the course. Loaded by ``python -m autograder``, which adds the paths.
+
+The layout maps onto nbgrader like this: the instructor's source notebooks are
+``solutions/<id>/<id>.ipynb`` (nbgrader's "source"), and the learner notebooks that
+``generate`` writes are ``chapters/<id>/<id>.ipynb`` (nbgrader's "release").
+"""
+c = get_config()  # noqa: F821 - provided by traitlets when the file is loaded
+
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "chapters"
+
+# What a learner sees in place of a solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Learner notebooks carry no outputs and no hidden tests.
+c.ClearHiddenTests.enforce_metadata = True
+
+# Grading: a generous per-cell limit (the smoke profile runs every cell in seconds),
+# and the kernel is interrupted, not left running, when a cell exceeds it.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+c.Execute.allow_errors = True
+
+# Warnings that PyTorch or matplotlib print to stderr are not the learner's fault;
+# nbgrader scores a test cell that writes to stderr as 0 unless the line is ignored.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"\w*Warning\b"

@@ -1,0 +1,83 @@
+"""chapters/ is exactly what nbgrader generates from solutions/, and holds nothing secret."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from autograder.course import fresh_generation
+from autograder.notebooks import (
+    BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, is_answer, is_test, learner_path, normalise, read,
+    secret_lines, source_path, graded_cells_after,
+)
+from conftest import CHAPTERS, REPO_ROOT
+
+MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    return fresh_generation(tmp_path_factory.mktemp("fresh"))
+
+
+def test_every_chapter_is_generated():
+    generated = sorted(p.parent.name for p in (REPO_ROOT / "chapters").glob("*/*.ipynb"))
+    assert generated == CHAPTERS, "chapters/ and solutions/ hold different chapters: run `make chapters`"
+
+
+def test_chapters_equal_a_fresh_generation(chapter_id, fresh):
+    committed = json.loads(learner_path(chapter_id).read_text(encoding="utf-8"))
+    regenerated = json.loads(learner_path(chapter_id, fresh).read_text(encoding="utf-8"))
+    assert committed == regenerated, f"chapters/{chapter_id} is stale: run `make chapters` and commit"
+
+
+def test_notebooks_are_committed_without_outputs(chapter_id):
+    for path in (source_path(chapter_id), learner_path(chapter_id)):
+        for cell in read(path).cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, f"{path} has outputs: strip them"
+
+
+def test_source_notebook_follows_the_template(chapter_id):
+    notebook = read(source_path(chapter_id))
+    answers = [c for c in notebook.cells if is_answer(c)]
+    tests = [c for c in notebook.cells if is_test(c)]
+    assert answers, "a chapter needs at least one graded exercise"
+    assert len(tests) >= 3, "a chapter needs at least three graded test cells"
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in answers + tests]
+    assert len(ids) == len(set(ids)), "grade_ids must be unique"
+    for grade_id in ids:
+        assert re.fullmatch(r"[a-z][a-z0-9_]+", grade_id) and not re.fullmatch(r"cell[-_]?\d+", grade_id), grade_id
+    for cell in answers:
+        assert BEGIN_SOLUTION in cell.source and END_SOLUTION in cell.source
+        assert graded_cells_after(notebook, cell.metadata["nbgrader"]["grade_id"]), \
+            f"answer cell {cell.metadata['nbgrader']['grade_id']} has no test cell after it"
+    for cell in tests:
+        meta = cell.metadata["nbgrader"]
+        assert meta.get("points", 0) > 0 and meta.get("locked"), f"{meta['grade_id']} must be locked and worth points"
+        assert BEGIN_HIDDEN in cell.source, f"{meta['grade_id']} has no hidden tests"
+    first_code = next(c for c in notebook.cells if c.cell_type == "code")
+    assert "setup_chapter" in first_code.source, "the first code cell prints the profile with setup_chapter()"
+    prose = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown").lower()
+    for heading in ("objectives", "summary", "further exercises"):
+        assert heading in prose, f"{chapter_id} lacks a '{heading}' section"
+
+
+def _public_files():
+    yield from (REPO_ROOT / "chapters").rglob("*.ipynb")
+    yield from (REPO_ROOT / "transformer_course").rglob("*.py")
+
+
+def test_no_marker_or_solution_line_reaches_the_learner_side(chapter_id):
+    secrets = secret_lines(chapter_id)
+    assert secrets, "expected some distinctive solution lines to look for"
+    for path in _public_files():
+        text = path.read_text(encoding="utf-8")
+        for marker in MARKERS:
+            assert marker not in text, f"{path} contains {marker!r}"
+        if path.suffix == ".ipynb":
+            text = "\n".join(c.source for c in read(path).cells)
+        flat = normalise(text)
+        leaked = [line for line in secrets if line in flat]
+        assert not leaked, f"{path} contains solution or hidden-test lines: {leaked[:3]}"

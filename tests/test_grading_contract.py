@@ -1,0 +1,129 @@
+"""The grading contract, for every chapter.
+
+* The reference answers placed into the learner notebook earn full marks.
+* The untouched learner notebook earns zero, and still gets a grade row.
+* Each plausible wrong answer in tests/wrong_answers/<id>/ loses points on the test
+  cells that follow its answer cell.
+
+The first two, and one wrong answer per exercise, go through the real grading command
+(nbgrader autograde, hidden tests restored). Every wrong answer is also checked on its
+own in one live kernel, which is how the hidden tests see it, but in seconds.
+"""
+from __future__ import annotations
+
+import copy
+import warnings
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from nbgrader.utils import determine_grade
+
+from autograder.grade import grade_folder
+from autograder.notebooks import (
+    grade_id, is_answer, is_test, learner_path, read, reference_submission, source_path, graded_cells_after,
+)
+from conftest import CHAPTERS, answer_id_of, wrong_answers
+
+
+class GradedChapters:
+    """Grades reference, stub and one all-wrong submission of a chapter, once, when first asked."""
+
+    def __init__(self, tmp_path_factory):
+        self.tmp = tmp_path_factory
+        self.results = {}
+
+    def __getitem__(self, chapter_id):
+        if chapter_id not in self.results:
+            self.results[chapter_id] = self._grade(chapter_id)
+        return self.results[chapter_id]
+
+    def _grade(self, chapter_id):
+        folder = self.tmp.mktemp(f"submissions_{chapter_id}")
+        nbformat.write(reference_submission(chapter_id), folder / "reference.ipynb")
+        nbformat.write(read(learner_path(chapter_id)), folder / "stub.ipynb")
+        first_wrong = {}
+        for path in wrong_answers(chapter_id):
+            first_wrong.setdefault(answer_id_of(path), path.read_text(encoding="utf-8"))
+        if first_wrong:
+            nbformat.write(reference_submission(chapter_id, replace=first_wrong), folder / "all_wrong.ipynb")
+        result = grade_folder(chapter_id, folder, work_dir=self.tmp.mktemp(f"work_{chapter_id}"),
+                              feedback=chapter_id == CHAPTERS[0], log=lambda line: None)
+        if chapter_id == CHAPTERS[0]:
+            for student in ("reference", "stub"):
+                assert (result.feedback_dir / student / chapter_id / f"{chapter_id}.html").is_file()
+        return result.grades.set_index("student"), first_wrong
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    from sqlalchemy.exc import SAWarning
+
+    warnings.simplefilter("ignore", SAWarning)
+    return GradedChapters(tmp_path_factory)
+
+
+def test_reference_earns_full_marks(chapter_id, graded):
+    grades, _ = graded[chapter_id]
+    row = grades.loc["reference"]
+    lost = [name for name in grades.columns[:-3] if row[name] == 0]
+    assert row["status"] == "graded"
+    assert row["total"] == row["max"] > 0, f"reference solution lost points on {lost}"
+
+
+def test_untouched_learner_notebook_earns_zero(chapter_id, graded):
+    grades, _ = graded[chapter_id]
+    row = grades.loc["stub"]
+    assert row["status"] == "graded" and row["max"] > 0
+    assert row["total"] == 0, f"the stub earns points: {row[row != 0].to_dict()}"
+
+
+def test_one_wrong_answer_per_exercise_loses_its_points(chapter_id, graded):
+    grades, first_wrong = graded[chapter_id]
+    notebook = read(source_path(chapter_id))
+    answers = [grade_id(c) for c in notebook.cells if is_answer(c)]
+    assert set(first_wrong) == set(answers), \
+        f"every answer cell needs wrong answers in tests/wrong_answers/{chapter_id}/; missing {set(answers) - set(first_wrong)}"
+    row = grades.loc["all_wrong"]
+    for answer in answers:
+        tests = graded_cells_after(notebook, answer)
+        assert any(row[name] == 0 for name in tests), f"a wrong {answer} kept all its points on {tests}"
+
+
+def _run(client, cell, index) -> nbformat.NotebookNode:
+    cell = copy.deepcopy(cell)
+    try:
+        client.execute_cell(cell, index, store_history=False)
+    except (CellExecutionError, CellTimeoutError):
+        pass
+    return cell
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_wrong_answer_fails_a_hidden_test(chapter):
+    notebook = read(source_path(chapter))
+    files = wrong_answers(chapter)
+    assert files, f"no wrong answers in tests/wrong_answers/{chapter}/"
+    index_of = {grade_id(c): i for i, c in enumerate(notebook.cells) if is_answer(c) or is_test(c)}
+    client = NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=False,
+                            resources={"metadata": {"path": str(source_path(chapter).parent)}})
+    survivors = []
+    with client.setup_kernel():
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type == "code":
+                client.execute_cell(cell, index)
+        for path in files:
+            answer = answer_id_of(path)
+            assert answer in index_of, f"{path.name}: {chapter} has no answer cell {answer!r}"
+            wrong = copy.deepcopy(notebook.cells[index_of[answer]])
+            wrong.source = path.read_text(encoding="utf-8")
+            _run(client, wrong, index_of[answer])
+            scores = {}
+            for test in graded_cells_after(notebook, answer):
+                executed = _run(client, notebook.cells[index_of[test]], index_of[test])
+                scores[test] = determine_grade(executed)[0]
+            if all(score and score > 0 for score in scores.values()):
+                survivors.append(f"{path.name} passes {sorted(scores)}")
+            client.execute_cell(notebook.cells[index_of[answer]], index_of[answer])  # restore the reference
+    assert not survivors, "wrong answers that keep their points:\n" + "\n".join(survivors)
