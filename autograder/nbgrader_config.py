@@ -16,11 +16,19 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Learner notebooks carry no outputs and no hidden tests.
 c.ClearHiddenTests.enforce_metadata = True
 
-# Grading: a generous per-cell limit (the smoke profile runs every cell in seconds),
-# and the kernel is interrupted, not left running, when a cell exceeds it.
-c.Execute.timeout = 120
-c.Execute.interrupt_on_timeout = True
-c.Execute.allow_errors = True
+# Grading runs each notebook in a sandboxed kernel (autograder/execute.py) in place of
+# nbgrader's Execute step; nbgrader still restores the test cells and records the grades.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades,
+)
+
+from autograder.execute import SandboxedExecute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# A generous per-cell limit: the smoke profile runs every cell in seconds.
+c.SandboxedExecute.timeout = 120
 
 # Warnings that PyTorch or matplotlib print to stderr are not the learner's fault;
 # nbgrader scores a test cell that writes to stderr as 0 unless the line is ignored.

@@ -1,0 +1,494 @@
+"""Grading a class: import, autograde in parallel, feedback, export, status, shards.
+
+The work folder (``autograder/work`` unless ``--work-dir`` says otherwise) holds one class:
+
+    gradebook.db                              nbgrader's gradebook (written by one process only)
+    submitted/<student>/<id>/<id>.ipynb       the submission being graded
+    archive/<student>/<id>/<time>-<hash>.ipynb  every submission it replaced
+    autograded/<student>/<id>/<id>.ipynb      the graded notebook (hidden tests restored)
+    feedback/<student>/<id>/<id>.html         feedback for the student
+    results/<id>/<student>.json               what grading concluded, and from which submission
+    grades/<id>.csv, grades/<id>_histogram.png
+    log/<id>.log                              every import, replacement and grading decision
+
+Autograding runs each submission in its own worker process with a private copy of the
+gradebook, so workers never write to the same database; the main process copies each
+worker's grades into ``gradebook.db`` as results arrive. A submission whose result file
+matches its content is not graded again, so an interrupted run resumes where it stopped.
+"""
+from __future__ import annotations
+
+import concurrent.futures as futures
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .course import REPO_ROOT, base_config, check_chapter, nbgrader_api
+from .notebooks import source_path
+
+STUDENT_ID = re.compile(r"[^A-Za-z0-9_.-]+")
+CANVAS_FILE = re.compile(r"^(?P<student>[A-Za-z0-9.-]+)_(?:late_)?\d+_\d+_.+$", re.IGNORECASE)
+MOODLE_FOLDER = re.compile(r"^(?P<name>.+?)_(?P<number>\d+)_assignsubmission_file_?$")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def clean_id(raw: str) -> str:
+    return STUDENT_ID.sub("_", raw).strip("._-") or "unnamed"
+
+
+@dataclass
+class Settings:
+    """How to grade: limits, profile, workers."""
+
+    timeout: int = 120
+    profile: str = "smoke"
+    workers: int = max(1, os.cpu_count() or 1)
+    memory_gib: float = 4.0
+    processes: int = 64
+    use_sandbox: bool = True
+    feedback: bool = True
+
+
+class ClassFolder:
+    def __init__(self, work_dir: Path, course_root: Path = REPO_ROOT):
+        self.root = Path(work_dir).resolve()
+        self.course_root = Path(course_root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.db = self.root / "gradebook.db"
+
+    def submitted(self, student: str, chapter: str) -> Path:
+        return self.root / "submitted" / student / chapter / f"{chapter}.ipynb"
+
+    def autograded(self, student: str, chapter: str) -> Path:
+        return self.root / "autograded" / student / chapter / f"{chapter}.ipynb"
+
+    def feedback(self, student: str, chapter: str) -> Path:
+        return self.root / "feedback" / student / chapter / f"{chapter}.html"
+
+    def result(self, student: str, chapter: str) -> Path:
+        return self.root / "results" / chapter / f"{student}.json"
+
+    def students(self, chapter: str) -> list[str]:
+        return sorted(p.parent.parent.name for p in (self.root / "submitted").glob(f"*/{chapter}/{chapter}.ipynb"))
+
+    def log(self, chapter: str, message: str, echo=print) -> None:
+        path = self.root / "log" / f"{chapter}.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().isoformat(timespec="seconds")
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"{stamp} {message}\n")
+        if echo:
+            echo(message)
+
+    def config(self, *, db: Path | None = None, settings: Settings | None = None, worker: int = 0):
+        settings = settings or Settings()
+        config = base_config()
+        config.CourseDirectory.root = str(self.root)
+        config.CourseDirectory.source_directory = str(self.course_root / "solutions")
+        config.CourseDirectory.release_directory = str(self.root / "release")
+        config.CourseDirectory.db_url = f"sqlite:///{db or self.db}"
+        config.SandboxedExecute.timeout = settings.timeout
+        config.SandboxedExecute.memory_bytes = int(settings.memory_gib * 1024**3)
+        config.SandboxedExecute.processes = settings.processes
+        config.SandboxedExecute.use_sandbox = settings.use_sandbox
+        config.SandboxedExecute.worker = worker
+        config.SandboxedExecute.hide = [str(self.root), str(self.course_root)]
+        return config
+
+
+# ---------------------------------------------------------------- release and import
+
+
+def release(chapter: str, folder: ClassFolder) -> Path:
+    """Register the chapter in the class gradebook; the learner notebook is chapters/<id>/<id>.ipynb."""
+    check_chapter(chapter, folder.course_root)
+    api = nbgrader_api(folder.config())
+    outcome = api.generate_assignment(chapter, force=True)
+    if not outcome["success"]:
+        raise RuntimeError(f"could not release {chapter}:\n{outcome.get('log')}")
+    released = folder.root / "release" / chapter / f"{chapter}.ipynb"
+    committed = folder.course_root / "chapters" / chapter / f"{chapter}.ipynb"
+    if committed.is_file() and json.loads(committed.read_text()) != json.loads(released.read_text()):
+        raise RuntimeError(f"{committed} differs from a fresh generation: run `make chapters` first")
+    return committed if committed.is_file() else released
+
+
+@dataclass
+class ImportReport:
+    placed: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"{len(self.placed)} new, {len(self.replaced)} replaced, {len(self.unchanged)} unchanged, "
+                f"{len(self.unplaced)} not placed")
+
+
+def _student_of(relative: Path) -> str | None:
+    """Student id from a submission's path inside the folder or zip (see the instructor page)."""
+    parts = relative.parts
+    if len(parts) == 1:
+        match = CANVAS_FILE.match(relative.stem)
+        return clean_id(match["student"] if match else relative.stem)
+    if len(parts) == 2:
+        match = MOODLE_FOLDER.match(parts[0])
+        return clean_id(f"{match['name']}_{match['number']}" if match else parts[0])
+    return None
+
+
+def _candidates(source: Path, scratch: Path) -> list[tuple[Path, Path, float]]:
+    """(relative path, file, modification time) of every file in a folder or a zip."""
+    if source.is_file() and zipfile.is_zipfile(source):
+        found = []
+        with zipfile.ZipFile(source) as archive:
+            for info in archive.infolist():
+                if info.is_dir():
+                    continue
+                relative = Path(info.filename)
+                if relative.is_absolute() or ".." in relative.parts:
+                    found.append((relative, None, 0.0))
+                    continue
+                target = scratch / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(info) as data, target.open("wb") as out:
+                    shutil.copyfileobj(data, out)
+                found.append((relative, target, dt.datetime(*info.date_time).timestamp()))
+        # An LMS zip often wraps everything in one top folder named after the assignment.
+        tops = {r.parts[0] for r, _, _ in found if len(r.parts) > 1}
+        if len(tops) == 1 and all(len(r.parts) > 1 for r, _, _ in found):
+            found = [(Path(*r.parts[1:]), f, t) for r, f, t in found]
+        return found
+    if not source.is_dir():
+        raise SystemExit(f"{source} is neither a folder nor a zip file")
+    return [(p.relative_to(source), p, p.stat().st_mtime) for p in sorted(source.rglob("*")) if p.is_file()]
+
+
+def import_submissions(chapter: str, source: Path, folder: ClassFolder, echo=print) -> ImportReport:
+    """Copy each student's notebook into the class folder; never lose or silently overwrite one."""
+    check_chapter(chapter, folder.course_root)
+    report = ImportReport()
+    with tempfile.TemporaryDirectory() as scratch:
+        found: dict[str, list[tuple[float, Path, Path]]] = {}
+        for relative, path, mtime in _candidates(Path(source), Path(scratch)):
+            if path is None:
+                report.unplaced.append(f"{relative}: unsafe path in the zip")
+            elif ".ipynb_checkpoints" in relative.parts or relative.name.startswith("."):
+                continue
+            elif relative.suffix != ".ipynb":
+                report.unplaced.append(f"{relative}: not a .ipynb file")
+            elif (student := _student_of(relative)) is None:
+                report.unplaced.append(f"{relative}: too deep; expected <student>.ipynb or <student>/<notebook>.ipynb")
+            else:
+                found.setdefault(student, []).append((mtime, relative, path))
+        for student, entries in sorted(found.items()):
+            entries.sort()
+            for mtime, relative, path in entries[:-1]:  # older notebooks of the same student in this import
+                _archive(folder, chapter, student, path, f"older of several notebooks in this import ({relative})", echo)
+            mtime, relative, path = entries[-1]
+            target = folder.submitted(student, chapter)
+            if target.is_file():
+                if sha256(target) == sha256(path):
+                    report.unchanged.append(student)
+                    continue
+                _archive(folder, chapter, student, target, f"replaced by {relative}", echo)
+                report.replaced.append(student)
+            else:
+                report.placed.append(student)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            folder.log(chapter, f"imported {relative} as {student} ({sha256(target)[:12]})", echo=None)
+    for line in report.unplaced:
+        folder.log(chapter, f"not placed: {line}", echo)
+    folder.log(chapter, f"import from {source}: {report.summary()}", echo)
+    return report
+
+
+def _archive(folder: ClassFolder, chapter: str, student: str, path: Path, why: str, echo) -> None:
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    target = folder.root / "archive" / student / chapter / f"{stamp}-{sha256(path)[:12]}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
+    folder.log(chapter, f"{student}: kept {target.relative_to(folder.root)} ({why})", echo)
+
+
+# ---------------------------------------------------------------- autograding
+
+
+def grader_fingerprint(folder: ClassFolder, chapter: str, settings: Settings) -> str:
+    """What a result depends on besides the submission: the tests, the grader, the settings."""
+    digest = hashlib.sha256(source_path(chapter, folder.course_root).read_bytes())
+    for path in sorted(Path(__file__).parent.glob("*.py")) + sorted((REPO_ROOT / "transformer_course").glob("*.py")):
+        digest.update(path.read_bytes())
+    digest.update(json.dumps([settings.timeout, settings.profile, settings.memory_gib, settings.processes,
+                              settings.use_sandbox]).encode())
+    return digest.hexdigest()[:16]
+
+
+_WORKER_NUMBER = None
+
+
+def _init_worker(counter, profile: str) -> None:
+    global _WORKER_NUMBER
+    with counter.get_lock():
+        _WORKER_NUMBER = counter.value
+        counter.value += 1
+    os.environ["COURSE_PROFILE"] = profile
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.simplefilter("ignore", SAWarning)
+
+
+def _short_reason(outcome: dict) -> str:
+    text = (outcome.get("error") or "") + "\n" + (outcome.get("log") or "")
+    for pattern, reason in [
+        (r"NotJSONError|Notebook does not appear to be JSON|JSONDecodeError|Unreadable Notebook|NotJSON",
+         "not a readable notebook (invalid JSON)"),
+        (r"ValidationError|is not valid under any of the given schemas|Notebook is invalid", "not a valid notebook"),
+        (r"could not start", "the sandboxed kernel could not start"),
+        (r"UnicodeDecodeError", "not a text file"),
+        (r"KeyError: 'cells'|has no attribute 'cells'", "not a notebook"),
+    ]:
+        if re.search(pattern, text):
+            return reason
+    lines = [line.strip() for line in text.splitlines() if line.strip() and "Traceback" not in line]
+    return (lines[-1] if lines else "autograde failed")[:200]
+
+
+def _grade_one(work_root: str, course_root: str, chapter: str, student: str, settings: Settings) -> dict:
+    """In a worker process: autograde one submission against a private copy of the gradebook."""
+    start = time.perf_counter()
+    folder = ClassFolder(Path(work_root), Path(course_root))
+    private = folder.root / "tmp" / f"{chapter}-{student}.db"
+    private.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(folder.db, private)
+    result = {"student": student, "private_db": str(private)}
+    submitted = folder.submitted(student, chapter)
+    try:
+        json.loads(submitted.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError):
+        result.update(status="not graded", reason="not a readable notebook (invalid JSON)")
+    else:
+        api = nbgrader_api(folder.config(db=private, settings=settings, worker=_WORKER_NUMBER or 0))
+        outcome = api.autograde(chapter, student, force=True, create=True)
+        if outcome["success"]:
+            result.update(status="graded", reason="")
+            if settings.feedback:
+                made = api.generate_feedback(chapter, student, force=True)
+                if not made["success"]:
+                    result["reason"] = f"feedback failed: {_short_reason(made)}"
+        else:
+            result.update(status="not graded", reason=_short_reason(outcome))
+    result["seconds"] = round(time.perf_counter() - start, 2)
+    return result
+
+
+def copy_grades(source_db: Path, target_db: Path, chapter: str, student: str) -> dict[str, float]:
+    """Copy one student's grades and comments for a chapter from one gradebook to another."""
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(f"sqlite:///{source_db}") as source, Gradebook(f"sqlite:///{target_db}") as target:
+        submission = source.find_submission(chapter, student)
+        target.update_or_create_student(student)
+        target.update_or_create_submission(chapter, student, timestamp=submission.timestamp)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                mirror = target.find_grade(grade.name, notebook.name, chapter, student)
+                mirror.auto_score, mirror.manual_score = grade.auto_score, grade.manual_score
+                mirror.extra_credit, mirror.needs_manual_grade = grade.extra_credit, grade.needs_manual_grade
+                scores[grade.name] = float(grade.score or 0.0)
+            for comment in notebook.comments:
+                mirror = target.find_comment(comment.name, notebook.name, chapter, student)
+                mirror.auto_comment, mirror.manual_comment = comment.auto_comment, comment.manual_comment
+            target_notebook = target.find_submission_notebook(notebook.name, chapter, student)
+            target_notebook.flagged = notebook.flagged
+        target.db.commit()
+    return scores
+
+
+def _record(folder: ClassFolder, chapter: str, result: dict, sha: str, fingerprint: str) -> None:
+    private = Path(result.pop("private_db"))
+    result["scores"] = {}
+    if result["status"] == "graded":
+        result["scores"] = copy_grades(private, folder.db, chapter, result["student"])
+    private.unlink(missing_ok=True)
+    result.update(submission_sha256=sha, grader=fingerprint, graded_at=dt.datetime.now().isoformat(timespec="seconds"))
+    path = folder.result(result["student"], chapter)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=1))
+
+
+def shard_of(students: list[str], shard: tuple[int, int] | None) -> list[str]:
+    """Shard ``i/n`` (1-based) takes every n-th student of the sorted list, starting at the i-th."""
+    if shard is None:
+        return students
+    index, count = shard
+    if not 1 <= index <= count:
+        raise SystemExit(f"--shard {index}/{count}: expected 1 <= i <= n")
+    return [s for position, s in enumerate(sorted(students)) if position % count == index - 1]
+
+
+def autograde(chapter: str, folder: ClassFolder, settings: Settings, *, shard=None, force: bool = False,
+              echo=print) -> list[dict]:
+    """Grade every imported submission that has no up-to-date result; returns the new results."""
+    check_chapter(chapter, folder.course_root)
+    release(chapter, folder)
+    fingerprint = grader_fingerprint(folder, chapter, settings)
+    todo = []
+    for student in shard_of(folder.students(chapter), shard):
+        sha = sha256(folder.submitted(student, chapter))
+        previous = folder.result(student, chapter)
+        if not force and previous.is_file():
+            known = json.loads(previous.read_text())
+            if known.get("submission_sha256") == sha and known.get("grader") == fingerprint:
+                continue
+        todo.append((student, sha))
+    folder.log(chapter, f"autograde: {len(todo)} to grade with {settings.workers} workers "
+                        f"({'sandboxed' if settings.use_sandbox else 'NOT sandboxed'})", echo)
+    done = []
+    counter = multiprocessing.get_context("spawn").Value("i", 0)
+    remaining = list(todo)
+    while remaining:
+        batch, remaining = remaining, []
+        with futures.ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_init_worker, initargs=(counter, settings.profile)) as pool:
+            jobs = {pool.submit(_grade_one, str(folder.root), str(folder.course_root), chapter, student, settings):
+                    (student, sha) for student, sha in batch}
+            for job in futures.as_completed(jobs):
+                student, sha = jobs[job]
+                try:
+                    result = job.result()
+                except futures.process.BrokenProcessPool:
+                    remaining = [pair for j, pair in jobs.items() if not j.done() or j is job]
+                    folder.log(chapter, f"{student}: a grading worker crashed; retrying the unfinished ones", echo)
+                    result = {"student": student, "status": "not graded", "reason": "the grading worker crashed",
+                              "seconds": 0.0, "private_db": str(folder.root / "tmp" / "none.db")}
+                    remaining = [pair for pair in remaining if pair[0] != student]
+                except Exception as error:  # noqa: BLE001 - one bad submission must not stop the class
+                    result = {"student": student, "status": "not graded", "reason": f"grader error: {error}"[:200],
+                              "seconds": 0.0, "private_db": str(folder.root / "tmp" / "none.db")}
+                _record(folder, chapter, result, sha, fingerprint)
+                done.append(result)
+                total = sum(result["scores"].values())
+                folder.log(chapter, f"[{len(done)}/{len(todo)}] {student}: {result['status']} {total:g} points "
+                                    f"in {result['seconds']:.1f} s {result['reason']}".rstrip(), echo)
+                if remaining:
+                    break
+    return done
+
+
+# ---------------------------------------------------------------- results
+
+
+def grade_table(chapter: str, folder: ClassFolder) -> pd.DataFrame:
+    """One row per imported student: a column per graded cell, total, max, status, reason."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{folder.db}") as gradebook:
+        notebook = gradebook.find_notebook(chapter, chapter)
+        cells = [(cell.name, cell.max_score) for cell in notebook.grade_cells]
+    names = [name for name, _ in cells]
+    maximum = sum(points for _, points in cells)
+    rows = []
+    for student in folder.students(chapter):
+        path = folder.result(student, chapter)
+        result = json.loads(path.read_text()) if path.is_file() else {"status": "not graded yet", "scores": {}}
+        row = {"student": student, **{name: float(result["scores"].get(name, 0.0)) for name in names}}
+        row["total"] = sum(row[name] for name in names)
+        row.update(max=maximum, status=result["status"], reason=result.get("reason", ""))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["student", *names, "total", "max", "status", "reason"])
+
+
+def export(chapter: str, folder: ClassFolder) -> tuple[Path, Path]:
+    """grades/<id>.csv and grades/<id>_histogram.png."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = grade_table(chapter, folder)
+    out = folder.root / "grades"
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / f"{chapter}.csv"
+    table.to_csv(csv_path, index=False)
+    figure, axis = plt.subplots(figsize=(6, 3.5))
+    maximum = float(table["max"].iloc[0]) if len(table) else 1.0
+    axis.hist(table["total"], bins=min(20, max(5, int(maximum) + 1)), range=(0, maximum), color="#3b6ea8")
+    axis.set_xlabel(f"total score (of {maximum:g})")
+    axis.set_ylabel("students")
+    axis.set_title(f"{chapter}: {len(table)} submissions, mean {table['total'].mean() if len(table) else 0:.1f}")
+    figure.tight_layout()
+    histogram = out / f"{chapter}_histogram.png"
+    figure.savefig(histogram, dpi=110)
+    plt.close(figure)
+    return csv_path, histogram
+
+
+def feedback(chapter: str, folder: ClassFolder, echo=print) -> int:
+    """(Re)generate feedback HTML for every graded student."""
+    api = nbgrader_api(folder.config())
+    made = 0
+    for student in folder.students(chapter):
+        path = folder.result(student, chapter)
+        if path.is_file() and json.loads(path.read_text())["status"] == "graded":
+            outcome = api.generate_feedback(chapter, student, force=True)
+            made += bool(outcome["success"])
+            if not outcome["success"]:
+                echo(f"{student}: feedback failed: {_short_reason(outcome)}")
+    return made
+
+
+def status(chapter: str, folder: ClassFolder) -> pd.DataFrame:
+    table = grade_table(chapter, folder)
+    current = []
+    for student in table["student"]:
+        path = folder.result(student, chapter)
+        fresh = path.is_file() and json.loads(path.read_text()).get("submission_sha256") == \
+            sha256(folder.submitted(student, chapter))
+        current.append("yes" if fresh else "no: grade again")
+    table["result matches submission"] = current
+    return table[["student", "total", "max", "status", "result matches submission", "reason"]]
+
+
+def merge(chapter: str, target: ClassFolder, shards: list[Path], echo=print) -> int:
+    """Combine the results of shard work folders (graded with --shard i/n) into ``target``."""
+    release(chapter, target)
+    merged = 0
+    for shard_root in shards:
+        shard = ClassFolder(shard_root, target.course_root)
+        for result_path in sorted((shard.root / "results" / chapter).glob("*.json")):
+            student = result_path.stem
+            for kind in ("submitted", "autograded", "feedback"):
+                source = shard.root / kind / student / chapter
+                if source.is_dir():
+                    destination = target.root / kind / student / chapter
+                    if destination.exists():
+                        shutil.rmtree(destination)
+                    shutil.copytree(source, destination)
+            result = json.loads(result_path.read_text())
+            if result["status"] == "graded":
+                copy_grades(shard.db, target.db, chapter, student)
+            destination = target.result(student, chapter)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(result_path, destination)
+            merged += 1
+        target.log(chapter, f"merged {shard.root}", echo)
+    return merged

@@ -1,0 +1,214 @@
+"""The execution step of grading: nbgrader's restored notebook, run in the sandbox.
+
+This replaces nbgrader's ``Execute`` preprocessor (see ``nbgrader_config.py``); nbgrader
+still restores the test cells from the gradebook before, and records the grades after.
+What it adds:
+
+* the kernel runs in the sandbox of :mod:`autograder.sandbox` with resource limits;
+* ``transformer_course.grading`` is imported before any learner code, so the comparison
+  helpers keep their own references to PyTorch functions whatever an answer cell replaces;
+* answer cells are scanned for tampering (:mod:`autograder.static_checks`); a finding
+  fails the tests of that exercise only, with the finding as the reason;
+* a test cell passes only if it ran to its end: the grader appends an expression holding
+  a fresh random token, and looks for that token in the cell's result. An answer that
+  swallows exceptions cannot fake it, because a failing assertion stops the cell before
+  the token;
+* each cell has a time limit and a cap on the output it may keep; a kernel that dies
+  (``os._exit``, a memory bomb, killing itself) is restarted, the cells before are replayed,
+  and grading goes on after the cell that killed it.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import secrets
+import subprocess
+import tempfile
+from pathlib import Path
+
+from jupyter_client import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool, Integer, List, Unicode
+
+from . import sandbox
+from .static_checks import scan
+
+PREAMBLE = "import transformer_course.grading as _course_grading_preloaded"
+MAX_RESTARTS = 4
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    sandbox_prefix: list[str] = []
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        # The connection file was just written, readable by its owner only; the kernel runs
+        # as the sandbox's unprivileged user, which must read it.
+        Path(self.connection_file).chmod(0o644)
+        return list(self.sandbox_prefix) + super().format_kernel_cmd(extra_arguments)
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _error(ename: str, evalue: str) -> NotebookNode:
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class _Client(NotebookClient):
+    """nbclient with a cap on the output each cell keeps."""
+
+    def __init__(self, nb, *, make_km, output_limit, **kwargs):
+        super().__init__(nb, **kwargs)
+        self._make_km = make_km
+        self._output_limit = output_limit
+        self._used: dict[int, int] = {}
+        self.truncated: set[int] = set()
+
+    def create_kernel_manager(self):
+        self.km = self._make_km()
+        return self.km
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        used = self._used.get(cell_index, 0) + size
+        self._used[cell_index] = used
+        if used > self._output_limit:
+            if cell_index not in self.truncated:
+                self.truncated.add(cell_index)
+                outs.append(new_output("stream", name="stdout",
+                                       text=f"\n[grader: output cut at {self._output_limit:,} bytes]\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+class SandboxedExecute(NbGraderPreprocessor):
+    """Execute a restored submission in the sandbox and decide which test cells completed."""
+
+    timeout = Integer(120, help="seconds allowed per cell").tag(config=True)
+    memory_bytes = Integer(sandbox.Limits.memory_bytes).tag(config=True)
+    processes = Integer(sandbox.Limits.processes).tag(config=True)
+    cpu_seconds = Integer(sandbox.Limits.cpu_seconds).tag(config=True)
+    output_bytes = Integer(sandbox.Limits.output_bytes).tag(config=True)
+    use_sandbox = Bool(True, help="run the kernel in bubblewrap (False only where it is unavailable)").tag(config=True)
+    worker = Integer(0, help="worker number: picks the sandbox user").tag(config=True)
+    hide = List(Unicode(), help="extra folders the learner's code must not see").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: dict):
+        limits = sandbox.Limits(self.memory_bytes, self.processes, sandbox.Limits.file_bytes, self.cpu_seconds,
+                                self.output_bytes)
+        findings = self._scan(nb)
+        tokens = self._add_tokens(nb)
+        with tempfile.TemporaryDirectory(prefix="grade-run-") as run:
+            run_dir = Path(run)
+            # The learner's notebook folder holds only their notebook: give the kernel a copy of it.
+            self._execute(nb, run_dir, limits)
+        self._verdicts(nb, tokens, findings)
+        return nb, resources
+
+    def _scan(self, nb) -> dict[int, list[str]]:
+        """Findings per test-cell index: an answer cell's findings fail the tests that follow it."""
+        failing: dict[int, list[str]] = {}
+        current: list[str] = []
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            meta = _meta(cell)
+            if meta.get("solution") and not meta.get("grade"):
+                current = [f"{meta.get('grade_id')}: {finding}" for finding in scan(cell.source)]
+            elif meta.get("grade") and current:
+                failing[index] = current
+        return failing
+
+    @staticmethod
+    def _add_tokens(nb) -> dict[int, str]:
+        tokens = {}
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and _meta(cell).get("grade"):
+                tokens[index] = secrets.token_hex(16)
+                cell.source = f"{cell.source}\n{tokens[index]!r}"
+        return tokens
+
+    def _execute(self, nb, run_dir: Path, limits: sandbox.Limits) -> None:
+        attempts = 0
+
+        def make_km():
+            nonlocal attempts
+            attempts += 1
+            folder = run_dir / f"kernel{attempts}"
+            folder.mkdir()
+            folder.chmod(0o777)
+            manager = SandboxedKernelManager(kernel_name="python3", transport="ipc", ip=str(folder / "kernel"))
+            manager.connection_file = str(folder / "kernel.json")
+            manager.sandbox_prefix = sandbox.sandbox_command(folder, limits, worker=self.worker,
+                                                             hide=[Path(p) for p in self.hide],
+                                                             use_bwrap=self.use_sandbox)
+            spec = manager.kernel_spec
+            spec.interrupt_mode = "message"  # SIGINT cannot cross into the sandbox's own session
+            spec.env = {}
+            return manager
+
+        client = _Client(nb, make_km=make_km, output_limit=limits.output_bytes, timeout=self.timeout,
+                         interrupt_on_timeout=True, allow_errors=True, record_timing=False,
+                         error_on_timeout={"ename": "CellTimeoutError", "evalue": f"the cell ran past {self.timeout} s",
+                                           "traceback": [f"CellTimeoutError: the cell ran past {self.timeout} s"]},
+                         resources={"metadata": {"path": str(run_dir)}})
+        # The helpers are imported before any learner code, in a cell of the grader's own.
+        nb.cells.insert(0, new_code_cell(PREAMBLE))
+        try:
+            self._run_cells(client, nb)
+        finally:
+            nb.cells.pop(0)
+
+    @staticmethod
+    def _run_cells(client, nb) -> None:
+        code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        start, dead = 1, set()
+        while start < len(code_cells):
+            current = None
+            try:
+                client.km = None
+                with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+                    for index in code_cells[:start]:
+                        if index not in dead:  # replay what ran before the kernel died; keep the first outputs
+                            client.execute_cell(copy.deepcopy(nb.cells[index]), index, store_history=False)
+                    for position in range(start, len(code_cells)):
+                        current = code_cells[position]
+                        client.execute_cell(nb.cells[current], current)
+                start = len(code_cells)
+            except DeadKernelError:
+                if current is None and start == 1:
+                    raise RuntimeError("the sandboxed kernel could not start") from None
+                if current is None:  # died while replaying what ran before: count it against the next cell
+                    current = code_cells[start]
+                nb.cells[current].outputs.append(_error("DeadKernelError", "the kernel died while running this cell"))
+                dead.add(current)
+                start = code_cells.index(current) + 1
+                if len(dead) >= MAX_RESTARTS:
+                    for index in code_cells[start:]:
+                        nb.cells[index].outputs = [_error("DeadKernelError", "not run: the kernel died too often")]
+                    break
+
+    @staticmethod
+    def _verdicts(nb, tokens: dict[int, str], findings: dict[int, list[str]]) -> None:
+        for index, token in tokens.items():
+            cell = nb.cells[index]
+            cell.source = cell.source[: -len(repr(token)) - 1]
+            completed = False
+            kept = []
+            for output in cell.outputs:
+                text = output.get("data", {}).get("text/plain", "") if output.output_type == "execute_result" else ""
+                if token in text:
+                    completed = True
+                    continue
+                kept.append(output)
+            cell.outputs = kept
+            failed = any(o.output_type == "error" for o in kept)
+            if index in findings:
+                cell.outputs.append(_error("TamperingDetected", "; ".join(findings[index])))
+            elif not completed and not failed:
+                cell.outputs.append(_error("TestDidNotComplete", "the test cell did not run to its end"))

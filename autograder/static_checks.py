@@ -1,0 +1,90 @@
+"""A static scan of answer cells for code that tampers with grading.
+
+A correct answer to any exercise in this course is ordinary numerical code. Code that
+replaces functions in other modules, reaches into the interpreter or the kernel, defines
+its own equality, or hides what it runs (``exec``, ``__import__``) is never needed, and
+it is exactly what an attack on the hidden tests looks like. Each finding zeroes the
+exercise whose answer cell holds it and is reported with its line, so that an instructor
+can read it; the other exercises are graded as usual.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+# Names whose mere use in an answer cell is a finding.
+FORBIDDEN_NAMES = {
+    "exec": "runs code from a string", "eval": "runs code from a string", "compile": "builds code from a string",
+    "__import__": "imports by string", "globals": "edits the notebook's namespace", "vars": "edits a namespace",
+    "get_ipython": "reaches into the kernel", "__builtins__": "edits the built-ins", "setattr": "replaces attributes",
+    "delattr": "deletes attributes",
+}
+# Modules an exercise never needs.
+FORBIDDEN_MODULES = {
+    "builtins", "ctypes", "gc", "inspect", "importlib", "IPython", "ipykernel", "socket", "subprocess",
+    "multiprocessing", "signal", "threading", "urllib", "http", "requests", "pickle", "marshal", "sys",
+    "os", "shutil", "nbgrader", "sqlite3", "sqlalchemy", "unittest", "pytest",
+}
+# Attributes that reach into PyTorch's dispatch or the interpreter.
+FORBIDDEN_ATTRIBUTES = {
+    "_C", "overrides", "DisableTorchFunction", "_disable_torch_function", "TorchFunctionMode", "__dict__",
+    "__class__", "__globals__", "__code__", "__closure__", "__builtins__", "__subclasses__", "__mro__",
+    "f_globals", "f_locals", "f_back", "settrace", "setprofile", "modules", "_getframe", "_exit",
+}
+# Methods that change what equality, truth or type checks mean.
+FORBIDDEN_METHODS = {
+    "__eq__", "__ne__", "__bool__", "__hash__", "__torch_function__", "__torch_dispatch__", "__array__",
+    "__array_function__", "__array_ufunc__", "__getattr__", "__getattribute__", "__instancecheck__",
+    "__subclasscheck__", "__class_getitem__", "__init_subclass__", "__del__", "__float__", "__index__",
+    "__lt__", "__le__", "__gt__", "__ge__", "__abs__", "__sub__", "__rsub__",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    line: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.what}"
+
+
+def scan(source: str) -> list[Finding]:
+    """Findings in one answer cell's source (an unparsable cell is left to the kernel to report)."""
+    lines = [("pass  # " + line) if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n")]
+    findings = [Finding(i + 1, "IPython magic or shell command") for i, line in enumerate(source.split("\n"))
+                if line.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return findings
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for module in modules:
+                if module.split(".")[0] in FORBIDDEN_MODULES:
+                    findings.append(Finding(node.lineno, f"imports {module}"))
+            for alias in node.names:
+                imported.add((alias.asname or alias.name).split(".")[0])
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
+            findings.append(Finding(line, f"uses {node.id} ({FORBIDDEN_NAMES[node.id]})"))
+        elif isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
+            findings.append(Finding(line, f"uses .{node.attr}"))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in FORBIDDEN_METHODS:
+            findings.append(Finding(line, f"defines {node.name}"))
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            findings.append(Finding(line, f"declares {'global' if isinstance(node, ast.Global) else 'nonlocal'} names"))
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Attribute):
+                        root = sub.value
+                        while isinstance(root, ast.Attribute):
+                            root = root.value
+                        if isinstance(root, ast.Name) and root.id in imported:
+                            findings.append(Finding(line, f"replaces {ast.unparse(sub)} in an imported module"))
+    return sorted(set(findings), key=lambda f: (f.line, f.what))
