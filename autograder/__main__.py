@@ -1,7 +1,20 @@
-"""Instructor commands: ``python -m autograder generate`` and ``python -m autograder grade``."""
+"""Instructor commands for the course. Run ``python -m autograder <command> --help`` for details.
+
+    generate   write chapters/<id>/ from solutions/<id>/ with nbgrader
+    release    register a chapter in the class gradebook and print the learner notebook to hand out
+    import     copy submissions (a folder or an LMS zip) into the class folder
+    autograde  grade every new or changed submission, in parallel and sandboxed
+    feedback   (re)write feedback HTML for every graded submission
+    export     grades CSV (a column per test cell) and a score histogram
+    status     one line per student: score, state, whether the result is current
+    merge      combine the class folders of machines that graded with --shard i/n
+    grade      import + autograde + export in one step
+    gradescope build a Gradescope autograder zip for a chapter
+"""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -9,42 +22,118 @@ from pathlib import Path
 from .course import WORK_DIR, chapter_ids, generate
 
 
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected i/n, for example 1/3") from None
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError("expected 1 <= i <= n")
+    return index, count
+
+
+def _settings(args):
+    from . import sandbox
+    from .engine import Settings
+
+    use_sandbox = not args.no_sandbox
+    state = sandbox.check()
+    if use_sandbox and not state.available:
+        print(state.warning(), file=sys.stderr)
+        use_sandbox = False
+    elif args.no_sandbox:
+        print(sandbox.SandboxStatus(False, "--no-sandbox was given").warning(), file=sys.stderr)
+    return Settings(timeout=args.timeout, profile=args.profile, workers=args.workers, memory_gib=args.memory_gib,
+                    use_sandbox=use_sandbox, feedback=not args.no_feedback)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work-dir", type=Path, default=WORK_DIR, help=f"the class folder (default {WORK_DIR})")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    gen = commands.add_parser("generate", help="write chapters/<id>/ from solutions/<id>/ with nbgrader")
+    gen = commands.add_parser("generate", help="write chapters/<id>/ from solutions/<id>/")
     gen.add_argument("chapters", nargs="*", help="chapter ids (default: all)")
-
-    grade = commands.add_parser("grade", help="autograde a folder of submissions: feedback HTML and grades CSV")
-    grade.add_argument("chapter", help="chapter id, e.g. 03_attention")
-    grade.add_argument("folder", type=Path, help="folder of <student>.ipynb or <student>/<notebook>.ipynb")
-    grade.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
-    grade.add_argument("--profile", default="smoke", choices=["smoke", "cpu", "gpu"],
-                       help="run profile for the graded notebooks (default smoke: small and fast)")
-    grade.add_argument("--work-dir", type=Path, default=WORK_DIR,
-                       help=f"gradebook, feedback and grades go here (default {WORK_DIR})")
-    grade.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
-
     commands.add_parser("list", help="list the chapters")
 
+    def chapter_command(name, help_text):
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("chapter", help="chapter id, e.g. 03_attention")
+        return sub
+
+    chapter_command("release", "register a chapter and print the learner notebook to hand out")
+    imp = chapter_command("import", "copy submissions from a folder or an LMS zip into the class folder")
+    imp.add_argument("source", type=Path)
+
+    def grading_options(sub):
+        sub.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1),
+                         help="parallel workers (default: number of cores)")
+        sub.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
+        sub.add_argument("--memory-gib", type=float, default=4.0, help="memory cap per submission (default 4)")
+        sub.add_argument("--profile", default="smoke", choices=["smoke", "cpu", "gpu"],
+                         help="run profile of the graded notebooks (default smoke)")
+        sub.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap (says what is lost)")
+        sub.add_argument("--no-feedback", action="store_true", help="skip feedback HTML")
+        sub.add_argument("--force", action="store_true", help="grade again even when a result is current")
+
+    auto = chapter_command("autograde", "grade every new or changed submission")
+    grading_options(auto)
+    auto.add_argument("--shard", type=_shard, help="grade only shard i of n (for several machines)")
+    chapter_command("feedback", "(re)write feedback HTML")
+    chapter_command("export", "grades CSV and histogram")
+    chapter_command("status", "one line per student")
+    mrg = chapter_command("merge", "combine shard class folders into --work-dir")
+    mrg.add_argument("shards", nargs="+", type=Path)
+    grd = chapter_command("grade", "import + autograde + export")
+    grd.add_argument("source", type=Path)
+    grading_options(grd)
+    gsc = chapter_command("gradescope", "build a Gradescope autograder zip")
+    gsc.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default dist/)")
+
     args = parser.parse_args(argv)
+    from sqlalchemy.exc import SAWarning
+
+    warnings.simplefilter("ignore", SAWarning)  # nbgrader's own session warnings, not the instructor's concern
     if args.command == "generate":
         for path in generate(args.chapters or None):
             print(f"wrote {path}")
-    elif args.command == "list":
+        return 0
+    if args.command == "list":
         print("\n".join(chapter_ids()))
-    elif args.command == "grade":
-        from sqlalchemy.exc import SAWarning
+        return 0
 
-        from .grade import grade_folder
+    from . import engine
 
-        warnings.simplefilter("ignore", SAWarning)  # nbgrader's own session warnings, not the instructor's concern
-        result = grade_folder(args.chapter, args.folder, work_dir=args.work_dir, timeout=args.timeout,
-                              profile=args.profile, feedback=not args.no_feedback)
-        print(result.grades.to_string(index=False))
-        print(f"\ngrades: {result.csv_path}\nfeedback: {result.feedback_dir}/<student>/{args.chapter}/"
-              f"\n{len(result.grades)} submissions in {result.seconds:.1f} s")
+    folder = engine.ClassFolder(args.work_dir)
+    chapter = args.chapter
+    if args.command == "release":
+        print(f"hand out: {engine.release(chapter, folder)}")
+    elif args.command == "import":
+        report = engine.import_submissions(chapter, args.source, folder)
+        return 0 if not report.unplaced else 1
+    elif args.command in ("autograde", "grade"):
+        settings = _settings(args)
+        if args.command == "grade":
+            engine.import_submissions(chapter, args.source, folder)
+        engine.autograde(chapter, folder, settings, shard=getattr(args, "shard", None), force=args.force)
+        if args.command == "grade":
+            csv_path, histogram = engine.export(chapter, folder)
+            print(engine.grade_table(chapter, folder).to_string(index=False))
+            print(f"\ngrades: {csv_path}\nhistogram: {histogram}\nfeedback: {folder.root / 'feedback'}/<student>/{chapter}/")
+    elif args.command == "feedback":
+        print(f"{engine.feedback(chapter, folder)} feedback files in {folder.root / 'feedback'}")
+    elif args.command == "export":
+        csv_path, histogram = engine.export(chapter, folder)
+        print(f"grades: {csv_path}\nhistogram: {histogram}")
+    elif args.command == "status":
+        print(engine.status(chapter, folder).to_string(index=False))
+    elif args.command == "merge":
+        print(f"merged {engine.merge(chapter, folder, args.shards)} results into {folder.root}")
+    elif args.command == "gradescope":
+        from .gradescope import build
+
+        print(f"wrote {build(chapter, args.out)}")
     return 0
 
 

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import secrets
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -35,6 +37,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Integer, List, Unicode
 
 from . import sandbox
+from .course import REPO_ROOT
 from .static_checks import scan
 
 PREAMBLE = "import transformer_course.grading as _course_grading_preloaded"
@@ -86,6 +89,59 @@ class _Client(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
+def _process_tree() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    return children
+
+
+def _descendants(pid: int, children: dict[int, list[int]]) -> list[int]:
+    found, stack = [], list(children.get(pid, []))
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+def reap_strays(km) -> int:
+    """Kill every process the kernel started (a fork bomb's children, a forgotten subprocess).
+
+    No exercise needs a process of its own, and a stray one would keep eating the CPU that
+    the rest of the notebook's tests need.
+    """
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is None:
+        return 0
+    children = _process_tree()
+    kernel = None
+    for pid in [process.pid, *_descendants(process.pid, children)]:
+        try:
+            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        # The sandbox's own processes (prlimit, bwrap, setpriv) carry the kernel's command line
+        # as arguments; the kernel is the Python process that runs it.
+        if b"python" in Path(arguments[0].decode(errors="replace")).name.encode() and b"ipykernel_launcher" in b" ".join(arguments):
+            kernel = pid
+            break
+    if kernel is None:
+        return 0
+    strays = _descendants(kernel, children)
+    for pid in strays:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return len(strays)
+
+
 class SandboxedExecute(NbGraderPreprocessor):
     """Execute a restored submission in the sandbox and decide which test cells completed."""
 
@@ -104,11 +160,25 @@ class SandboxedExecute(NbGraderPreprocessor):
         findings = self._scan(nb)
         tokens = self._add_tokens(nb)
         with tempfile.TemporaryDirectory(prefix="grade-run-") as run:
-            run_dir = Path(run)
-            # The learner's notebook folder holds only their notebook: give the kernel a copy of it.
-            self._execute(nb, run_dir, limits)
+            flooded = self._execute(nb, Path(run), limits)
+        for index in flooded:  # an answer cell that printed past the cap fails its exercise
+            if _meta(nb.cells[index]).get("solution"):
+                for test in self._tests_after(nb, index):
+                    findings.setdefault(test, []).append(
+                        f"{_meta(nb.cells[index]).get('grade_id')}: printed more than {limits.output_bytes:,} bytes")
         self._verdicts(nb, tokens, findings)
         return nb, resources
+
+    @staticmethod
+    def _tests_after(nb, answer_index: int) -> list[int]:
+        tests = []
+        for index in range(answer_index + 1, len(nb.cells)):
+            meta = _meta(nb.cells[index])
+            if meta.get("solution") and not meta.get("grade"):
+                break
+            if nb.cells[index].cell_type == "code" and meta.get("grade"):
+                tests.append(index)
+        return tests
 
     def _scan(self, nb) -> dict[int, list[str]]:
         """Findings per test-cell index: an answer cell's findings fail the tests that follow it."""
@@ -133,7 +203,8 @@ class SandboxedExecute(NbGraderPreprocessor):
                 cell.source = f"{cell.source}\n{tokens[index]!r}"
         return tokens
 
-    def _execute(self, nb, run_dir: Path, limits: sandbox.Limits) -> None:
+    def _execute(self, nb, run_dir: Path, limits: sandbox.Limits) -> set[int]:
+        """Run every cell; returns the indices of the cells whose output was cut."""
         attempts = 0
 
         def make_km():
@@ -149,7 +220,7 @@ class SandboxedExecute(NbGraderPreprocessor):
                                                              use_bwrap=self.use_sandbox)
             spec = manager.kernel_spec
             spec.interrupt_mode = "message"  # SIGINT cannot cross into the sandbox's own session
-            spec.env = {}
+            spec.env = {"PYTHONPATH": str(REPO_ROOT)}
             return manager
 
         client = _Client(nb, make_km=make_km, output_limit=limits.output_bytes, timeout=self.timeout,
@@ -163,6 +234,7 @@ class SandboxedExecute(NbGraderPreprocessor):
             self._run_cells(client, nb)
         finally:
             nb.cells.pop(0)
+        return {index - 1 for index in client.truncated}
 
     @staticmethod
     def _run_cells(client, nb) -> None:
@@ -176,9 +248,13 @@ class SandboxedExecute(NbGraderPreprocessor):
                     for index in code_cells[:start]:
                         if index not in dead:  # replay what ran before the kernel died; keep the first outputs
                             client.execute_cell(copy.deepcopy(nb.cells[index]), index, store_history=False)
+                            reap_strays(client.km)
                     for position in range(start, len(code_cells)):
                         current = code_cells[position]
                         client.execute_cell(nb.cells[current], current)
+                        if reap_strays(client.km):
+                            nb.cells[current].outputs.append(new_output(
+                                "stream", name="stdout", text="[grader: stopped the processes this cell started]\n"))
                 start = len(code_cells)
             except DeadKernelError:
                 if current is None and start == 1:

@@ -13,6 +13,9 @@ c.CourseDirectory.release_directory = "chapters"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# A submission whose test cells were deleted gets them back from the instructor's copy.
+c.OverwriteCells.add_missing_cells = True
+
 # Learner notebooks carry no outputs and no hidden tests.
 c.ClearHiddenTests.enforce_metadata = True
 
@@ -20,10 +23,17 @@ c.ClearHiddenTests.enforce_metadata = True
 # nbgrader's Execute step; nbgrader still restores the test cells and records the grades.
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput,
+    OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
 )
 
 from autograder.execute import SandboxedExecute  # noqa: E402
+from autograder.sanitize import SanitizeMetadata  # noqa: E402
+
+# Untrusted metadata (renamed, duplicated or half-deleted grade cells) is cleaned before
+# nbgrader restores the instructor's cells.
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, SanitizeMetadata,
+                                      OverwriteCells, CheckCellMetadata]
 
 c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
