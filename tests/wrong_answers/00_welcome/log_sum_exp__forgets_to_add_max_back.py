@@ -1,0 +1,9 @@
+def log_sum_exp(x: torch.Tensor, dim: int = -1, keepdim: bool = False) -> torch.Tensor:
+    """Wrong: shifts by the maximum but never adds it back."""
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise TypeError("log_sum_exp needs a floating-point tensor")
+    if x.size(dim) == 0:
+        return torch.full_like(x.sum(dim=dim, keepdim=keepdim), float("-inf"))
+    m = x.amax(dim=dim, keepdim=True)
+    m = torch.where(torch.isinf(m), torch.zeros_like(m), m)
+    return torch.log(torch.exp(x - m).sum(dim=dim, keepdim=keepdim))

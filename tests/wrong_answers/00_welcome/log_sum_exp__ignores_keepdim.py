@@ -1,0 +1,10 @@
+def log_sum_exp(x: torch.Tensor, dim: int = -1, keepdim: bool = False) -> torch.Tensor:
+    """Wrong: always drops the reduced dimension, even with keepdim=True."""
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise TypeError("log_sum_exp needs a floating-point tensor")
+    if x.size(dim) == 0:
+        return torch.full_like(x.sum(dim=dim), float("-inf"))
+    m = x.amax(dim=dim, keepdim=True)
+    m = torch.where(torch.isinf(m), torch.zeros_like(m), m)
+    out = m + torch.log(torch.exp(x - m).sum(dim=dim, keepdim=True))
+    return out.squeeze(dim)
