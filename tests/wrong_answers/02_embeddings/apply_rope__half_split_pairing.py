@@ -1,0 +1,20 @@
+def apply_rope(x: torch.Tensor, positions: torch.Tensor | None = None, base: float = 10000.0) -> torch.Tensor:
+    """WRONG ANSWER (GPT-NeoX/LLaMA pairing (i, i + d/2) although interleaved pairs are documented). x: (..., seq_len, head_dim); returns the same shape and dtype."""
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise TypeError("x must be a floating-point tensor")
+    if x.dim() < 2:
+        raise ValueError(f"x must have shape (..., seq_len, head_dim), got {tuple(x.shape)}")
+    seq_len, head_dim = x.shape[-2], x.shape[-1]
+    if head_dim == 0 or head_dim % 2 != 0:
+        raise ValueError(f"head_dim must be even and positive, got {head_dim}")
+    if positions is None:
+        positions = torch.arange(seq_len, device=x.device)
+    if tuple(positions.shape) != (seq_len,):
+        raise ValueError(f"positions must have shape ({seq_len},), got {tuple(positions.shape)}")
+    work = torch.promote_types(x.dtype, torch.float32)
+    theta = base ** (-torch.arange(0, head_dim, 2, device=x.device, dtype=work) / head_dim)
+    angle = positions.to(work)[:, None] * theta[None, :]
+    cos, sin = torch.cos(angle).to(x.dtype), torch.sin(angle).to(x.dtype)
+    half = head_dim // 2
+    x1, x2 = x[..., :half], x[..., half:]
+    return torch.cat((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1)
