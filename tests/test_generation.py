@@ -81,3 +81,13 @@ def test_no_marker_or_solution_line_reaches_the_learner_side(chapter_id):
         flat = normalise(text)
         leaked = [line for line in secrets if line in flat]
         assert not leaked, f"{path} contains solution or hidden-test lines: {leaked[:3]}"
+
+
+def test_reference_answers_pass_the_tamper_scan(chapter_id):
+    from autograder.notebooks import grade_id, without_markers
+    from autograder.static_checks import scan
+
+    for cell in read(source_path(chapter_id)).cells:
+        if is_answer(cell):
+            findings = scan(without_markers(cell.source))
+            assert not findings, f"{grade_id(cell)} would be flagged as tampering: {findings}"
