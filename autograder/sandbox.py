@@ -119,7 +119,9 @@ def sandbox_command(run_dir: Path, limits: Limits, *, worker: int = 0, hide: lis
     environment = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
                    "HOME": str(run_dir.resolve()), "MPLCONFIGDIR": str(run_dir.resolve()),
                    "JUPYTER_RUNTIME_DIR": str(run_dir.resolve()), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                   "MPLBACKEND": "agg", "PYTHONDONTWRITEBYTECODE": "1"}
+                   "MPLBACKEND": "agg", "PYTHONDONTWRITEBYTECODE": "1",
+                   # the helper package is bound back under the course folder: import it from there
+                   "PYTHONPATH": str(REPO_ROOT)}
     for name in ("COURSE_PROFILE", "COURSE_DEVICE", "COURSE_DATA_DIR", "NBGRADER_EXECUTION"):
         if name in os.environ:
             environment[name] = os.environ[name]

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -153,3 +154,16 @@ def test_gradescope_package_gives_the_same_score_as_the_cli(tmp_path, settings):
     engine.autograde(CHAPTER, folder, settings, echo=None)
     cli_total = engine.grade_table(CHAPTER, folder).iloc[0]["total"]
     assert results["score"] == cli_total > 0
+
+
+def test_learners_can_validate_in_jupyterlab_and_on_the_command_line(tmp_path):
+    listed = subprocess.run([str(Path(sys.executable).parent / "jupyter"), "server", "extension", "list"],
+                            capture_output=True, text=True)
+    assert "nbgrader.server_extensions.validate_assignment" in listed.stdout + listed.stderr
+    nbgrader = str(Path(sys.executable).parent / "nbgrader")
+    stub = subprocess.run([nbgrader, "validate", str(learner_path(CHAPTER))], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=600)
+    assert "VALIDATION FAILED" in stub.stdout + stub.stderr
+    done = _write(tmp_path / f"{CHAPTER}.ipynb", reference_submission(CHAPTER))
+    good = subprocess.run([nbgrader, "validate", str(done)], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert "Success! Your notebook passes all the tests." in good.stdout + good.stderr

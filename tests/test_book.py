@@ -30,6 +30,13 @@ def _text(path) -> str:
     return normalise(raw)
 
 
+def test_every_chapter_is_in_the_table_of_contents():
+    sys.path.insert(0, str(REPO_ROOT / "tools"))
+    from build_book import toc_chapters
+
+    assert toc_chapters() == CHAPTERS, "_toc.yml must list every chapter of solutions/, in order"
+
+
 def test_every_chapter_has_a_page_with_outputs(book):
     for chapter_id in CHAPTERS:
         page = book / "book" / "chapters" / f"{chapter_id}.html"

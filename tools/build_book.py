@@ -29,12 +29,19 @@ from nbclient.exceptions import CellExecutionError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from autograder.course import chapter_ids  # noqa: E402
 from transformer_course.profiles import current_profile  # noqa: E402
 
 CACHE_DIR = REPO_ROOT / ".cache" / "book"
 BOOK_CHAPTERS = REPO_ROOT / "book" / "chapters"
 CELL_TIMEOUT = 3600
+
+
+def toc_chapters() -> list[str]:
+    """The chapters the book lists, in the order of ``_toc.yml``."""
+    import re
+
+    toc = (REPO_ROOT / "_toc.yml").read_text(encoding="utf-8")
+    return re.findall(r"file:\s*book/chapters/(\S+)", toc)
 
 
 def cache_key(chapter_id: str, profile: str) -> str:
@@ -117,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"building the book with the {profile} profile")
     BOOK_CHAPTERS.mkdir(parents=True, exist_ok=True)
     timings = []
-    for chapter_id in args.chapters or chapter_ids():
+    for chapter_id in args.chapters or toc_chapters():
         executed, seconds = execute(chapter_id, profile.name)
         nbformat.write(book_page(chapter_id, executed), BOOK_CHAPTERS / f"{chapter_id}.ipynb")
         timings.append((chapter_id, seconds))
