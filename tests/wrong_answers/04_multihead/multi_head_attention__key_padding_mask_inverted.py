@@ -1,0 +1,67 @@
+# WRONG ANSWER: treats key_padding_mask True as 'may attend'.
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+class MultiHeadAttention(nn.Module):
+
+    def __init__(self, d_model: int, num_heads: int, bias: bool = True, dropout: float = 0.0):
+        super().__init__()
+        for name, size in (("d_model", d_model), ("num_heads", num_heads)):
+            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+                raise ValueError(f"{name} must be a positive int, got {size!r}")
+        if d_model % num_heads != 0:
+            raise ValueError(f"d_model = {d_model} is not divisible by num_heads = {num_heads}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        self.d_model = d_model
+        self.num_heads = num_heads
+        self.d_k = d_model // num_heads
+        self.dropout = dropout
+        self.q_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.k_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.v_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.out_proj = nn.Linear(d_model, d_model, bias=bias)
+
+    def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
+                key_padding_mask: torch.Tensor | None = None, attn_mask: torch.Tensor | None = None,
+                need_weights: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+        for name, t in (("query", query), ("key", key), ("value", value)):
+            if not isinstance(t, torch.Tensor) or not t.is_floating_point():
+                raise TypeError(f"{name} must be a floating-point torch.Tensor, got {getattr(t, 'dtype', type(t).__name__)}")
+            if t.dim() != 3 or t.shape[-1] != self.d_model:
+                raise ValueError(f"{name} must have shape (B, L, d_model={self.d_model}), got {tuple(t.shape)}")
+        B, L_q, L_k = query.shape[0], query.shape[1], key.shape[1]
+        if key.shape[0] != B or value.shape[0] != B:
+            raise ValueError(f"batch sizes differ: query {tuple(query.shape)}, key {tuple(key.shape)}, value {tuple(value.shape)}")
+        if value.shape[1] != L_k:
+            raise ValueError(f"key and value must have the same length, got {tuple(key.shape)} and {tuple(value.shape)}")
+
+        allowed = None                                       # True = may attend, broadcast to (B, h, L_q, L_k)
+        if key_padding_mask is not None:
+            if not isinstance(key_padding_mask, torch.Tensor) or key_padding_mask.dtype != torch.bool:
+                raise TypeError("key_padding_mask must be a torch.bool tensor (True = padding, ignore)")
+            if tuple(key_padding_mask.shape) != (B, L_k):
+                raise ValueError(f"key_padding_mask must have shape (B, L_k) = {(B, L_k)}, got {tuple(key_padding_mask.shape)}")
+            allowed = key_padding_mask[:, None, None, :]   # (B, 1, 1, L_k)
+        if attn_mask is not None:
+            if not isinstance(attn_mask, torch.Tensor) or attn_mask.dtype != torch.bool:
+                raise TypeError("attn_mask must be a torch.bool tensor (True = not allowed)")
+            if tuple(attn_mask.shape) != (L_q, L_k):
+                raise ValueError(f"attn_mask must have shape (L_q, L_k) = {(L_q, L_k)}, got {tuple(attn_mask.shape)}")
+            allowed = ~attn_mask if allowed is None else allowed & ~attn_mask
+
+        q = split_heads(self.q_proj(query), self.num_heads)     # (B, h, L_q, d_k)
+        k = split_heads(self.k_proj(key), self.num_heads)       # (B, h, L_k, d_k)
+        v = split_heads(self.v_proj(value), self.num_heads)     # (B, h, L_k, d_k)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_k)  # (B, h, L_q, L_k)
+        if allowed is not None:
+            scores = scores.masked_fill(~allowed, float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        if allowed is not None:
+            weights = weights.masked_fill(~allowed, 0.0)        # rows with no allowed key: NaN -> 0
+        weights = F.dropout(weights, p=self.dropout, training=self.training)
+        output = self.out_proj(merge_heads(weights @ v))        # (B, L_q, d_model)
+        return output, (weights if need_weights else None)
