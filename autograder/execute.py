@@ -247,7 +247,9 @@ class SandboxedExecute(NbGraderPreprocessor):
                 with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
                     for index in code_cells[:start]:
                         if index not in dead:  # replay what ran before the kernel died; keep the first outputs
-                            client.execute_cell(copy.deepcopy(nb.cells[index]), index, store_history=False)
+                            first_run = nb.cells[index]
+                            client.execute_cell(copy.deepcopy(first_run), index, store_history=False)
+                            nb.cells[index] = first_run  # nbclient stores the replayed copy in the notebook
                             reap_strays(client.km)
                     for position in range(start, len(code_cells)):
                         current = code_cells[position]

@@ -103,27 +103,28 @@ def _run(client, cell, index) -> nbformat.NotebookNode:
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_wrong_answer_fails_a_hidden_test(chapter):
     notebook = read(source_path(chapter))
+    originals = copy.deepcopy(notebook.cells)  # nbclient writes each executed cell back into the notebook
     files = wrong_answers(chapter)
     assert files, f"no wrong answers in tests/wrong_answers/{chapter}/"
-    index_of = {grade_id(c): i for i, c in enumerate(notebook.cells) if is_answer(c) or is_test(c)}
+    index_of = {grade_id(c): i for i, c in enumerate(originals) if is_answer(c) or is_test(c)}
     client = NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=False,
                             resources={"metadata": {"path": str(source_path(chapter).parent)}})
     survivors = []
     with client.setup_kernel():
-        for index, cell in enumerate(notebook.cells):
+        for index, cell in enumerate(originals):
             if cell.cell_type == "code":
-                client.execute_cell(cell, index)
+                client.execute_cell(copy.deepcopy(cell), index)
         for path in files:
             answer = answer_id_of(path)
             assert answer in index_of, f"{path.name}: {chapter} has no answer cell {answer!r}"
-            wrong = copy.deepcopy(notebook.cells[index_of[answer]])
+            wrong = copy.deepcopy(originals[index_of[answer]])
             wrong.source = path.read_text(encoding="utf-8")
             _run(client, wrong, index_of[answer])
             scores = {}
             for test in graded_cells_after(notebook, answer):
-                executed = _run(client, notebook.cells[index_of[test]], index_of[test])
+                executed = _run(client, originals[index_of[test]], index_of[test])
                 scores[test] = determine_grade(executed)[0]
             if all(score and score > 0 for score in scores.values()):
                 survivors.append(f"{path.name} passes {sorted(scores)}")
-            client.execute_cell(notebook.cells[index_of[answer]], index_of[answer])  # restore the reference
+            client.execute_cell(copy.deepcopy(originals[index_of[answer]]), index_of[answer])  # the reference again
     assert not survivors, "wrong answers that keep their points:\n" + "\n".join(survivors)
