@@ -92,17 +92,29 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def secret_lines(chapter_id: str, root: Path = REPO_ROOT, min_length: int = 16) -> set[str]:
-    """Distinctive lines of the solutions and hidden tests (whitespace-normalised).
-
-    A line that also appears (even as part of a line) in the public part of the notebook is not a secret, and
-    very short lines (``return x``) say nothing, so both are left out.
-    """
+def _parts(chapter_id: str, root: Path) -> tuple[set[str], set[str]]:
     secret, public = set(), set()
     for cell in read(source_path(chapter_id, root)).cells:
         hidden, visible = _split(cell.source)
         secret.update(normalise(line) for line in hidden)
         public.update(normalise(line) for line in visible)
+    return secret, public
+
+
+def secret_lines(chapter_ids: list[str], root: Path = REPO_ROOT, min_length: int = 16) -> set[str]:
+    """Distinctive lines of the chapters' solutions and hidden tests (whitespace-normalised).
+
+    A line that also appears (even as part of a line) in the public part of any chapter is
+    not a secret, and very short lines (``return x``) say nothing: both are left out.
+    """
+    from .course import chapter_ids as all_chapters
+
+    secret, public = set(), set()
+    for chapter_id in all_chapters(root):
+        chapter_secret, chapter_public = _parts(chapter_id, root)
+        public |= chapter_public
+        if chapter_id in chapter_ids:
+            secret |= chapter_secret
     public_text = "\n".join(public)
     return {line for line in secret
             if len(line) >= min_length and not line.startswith("#") and re.search(r"[A-Za-z]", line)

@@ -70,7 +70,7 @@ def _public_files():
 
 
 def test_no_marker_or_solution_line_reaches_the_learner_side(chapter_id):
-    secrets = secret_lines(chapter_id)
+    secrets = secret_lines([chapter_id])
     assert secrets, "expected some distinctive solution lines to look for"
     for path in _public_files():
         text = path.read_text(encoding="utf-8")
