@@ -420,6 +420,7 @@ def grade_table(chapter: str, folder: ClassFolder) -> pd.DataFrame:
 def export(chapter: str, folder: ClassFolder) -> tuple[Path, Path]:
     """grades/<id>.csv and grades/<id>_histogram.png."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -434,6 +435,7 @@ def export(chapter: str, folder: ClassFolder) -> tuple[Path, Path]:
     axis.hist(table["total"], bins=min(20, max(5, int(maximum) + 1)), range=(0, maximum), color="#3b6ea8")
     axis.set_xlabel(f"total score (of {maximum:g})")
     axis.set_ylabel("students")
+    axis.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axis.set_title(f"{chapter}: {len(table)} submissions, mean {table['total'].mean() if len(table) else 0:.1f}")
     figure.tight_layout()
     histogram = out / f"{chapter}_histogram.png"

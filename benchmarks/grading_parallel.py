@@ -50,6 +50,7 @@ def make_submissions(chapter: str, count: int, folder: Path) -> list[str]:
 
 
 def plain_nbgrader(chapter: str, submissions: Path, students: list[str], root: Path) -> tuple[float, pd.Series]:
+    root.mkdir(parents=True)
     (root / "nbgrader_config.py").write_text(PLAIN_CONFIG.format(
         root=str(root), source=str(REPO_ROOT / "solutions"), release=str(root / "release")))
     nbgrader = str(Path(sys.executable).parent / "nbgrader")
