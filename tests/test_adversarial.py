@@ -29,7 +29,7 @@ def corpus(tmp_path_factory):
         (folder / f"{case.name}.ipynb").write_bytes(build(case, reference, other_chapter))
     (folder / "reference.ipynb").write_bytes(json.dumps(reference).encode())
     (folder / "notes.txt").write_text("not a submission")
-    result = grade_folder(CHAPTER, folder, work_dir=tmp_path_factory.mktemp("work"), timeout=30, feedback=False,
+    result = grade_folder(CHAPTER, folder, work_dir=tmp_path_factory.mktemp("work"), timeout=20, feedback=False,
                           log=print)
     return result
 
