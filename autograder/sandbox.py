@@ -98,7 +98,7 @@ def sandbox_command(run_dir: Path, limits: Limits, *, worker: int = 0, hide: lis
                     use_bwrap: bool = True) -> list[str]:
     """The prefix that runs a command inside the sandbox with the limits."""
     prefix = ["prlimit", f"--as={limits.memory_bytes}", f"--nproc={limits.processes}",
-              f"--fsize={limits.file_bytes}", f"--cpu={limits.cpu_seconds}", f"--core=0", "--"]
+              f"--fsize={limits.file_bytes}", f"--cpu={limits.cpu_seconds}", "--core=0", "--"]
     if not use_bwrap:
         return prefix
     command = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]

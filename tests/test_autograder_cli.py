@@ -16,7 +16,7 @@ import pytest
 
 from autograder import engine, sandbox
 from autograder.notebooks import learner_path, read, reference_submission
-from conftest import CHAPTERS, REPO_ROOT
+from conftest import CHAPTERS
 
 CHAPTER = "00_welcome"
 pytestmark = pytest.mark.skipif(CHAPTER not in CHAPTERS, reason=f"{CHAPTER} is not in this course")
