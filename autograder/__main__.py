@@ -44,7 +44,7 @@ def _settings(args):
     elif args.no_sandbox:
         print(sandbox.SandboxStatus(False, "--no-sandbox was given").warning(), file=sys.stderr)
     return Settings(timeout=args.timeout, profile=args.profile, workers=args.workers, memory_gib=args.memory_gib,
-                    use_sandbox=use_sandbox, feedback=not args.no_feedback)
+                    use_sandbox=use_sandbox, feedback=not args.no_feedback, figures=args.figures)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
                          help="run profile of the graded notebooks (default smoke)")
         sub.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap (says what is lost)")
         sub.add_argument("--no-feedback", action="store_true", help="skip feedback HTML")
+        sub.add_argument("--figures", action="store_true",
+                         help="draw the notebook's figures into the graded notebook and feedback (slower)")
         sub.add_argument("--force", action="store_true", help="grade again even when a result is current")
 
     auto = chapter_command("autograde", "grade every new or changed submission")

@@ -61,6 +61,7 @@ class Settings:
     processes: int = 64
     use_sandbox: bool = True
     feedback: bool = True
+    figures: bool = False
 
 
 class ClassFolder:
@@ -107,6 +108,7 @@ class ClassFolder:
         config.SandboxedExecute.use_sandbox = settings.use_sandbox
         config.SandboxedExecute.worker = worker
         config.SandboxedExecute.hide = [str(self.root), str(self.course_root)]
+        config.SandboxedExecute.draw_figures = settings.figures
         return config
 
 
@@ -235,7 +237,7 @@ def grader_fingerprint(folder: ClassFolder, chapter: str, settings: Settings) ->
     for path in sorted(Path(__file__).parent.glob("*.py")) + sorted((REPO_ROOT / "transformer_course").glob("*.py")):
         digest.update(path.read_bytes())
     digest.update(json.dumps([settings.timeout, settings.profile, settings.memory_gib, settings.processes,
-                              settings.use_sandbox]).encode())
+                              settings.use_sandbox, settings.figures]).encode())
     return digest.hexdigest()[:16]
 
 
@@ -253,6 +255,15 @@ def _init_worker(counter, profile: str) -> None:
     from sqlalchemy.exc import SAWarning
 
     warnings.simplefilter("ignore", SAWarning)
+    # Import what grading needs now, while the main process is still releasing the chapter,
+    # rather than during the first submission.
+    import nbgrader.converters.autograde  # noqa: F401
+
+    from . import execute  # noqa: F401
+
+
+def _warm_up() -> None:
+    """A job that makes the pool start its workers (it starts one per job waiting)."""
 
 
 def _short_reason(outcome: dict) -> str:
@@ -349,26 +360,34 @@ def autograde(chapter: str, folder: ClassFolder, settings: Settings, *, shard=No
               echo=print) -> list[dict]:
     """Grade every imported submission that has no up-to-date result; returns the new results."""
     check_chapter(chapter, folder.course_root)
-    release(chapter, folder)
-    fingerprint = grader_fingerprint(folder, chapter, settings)
-    todo = []
-    for student in shard_of(folder.students(chapter), shard):
-        sha = sha256(folder.submitted(student, chapter))
-        previous = folder.result(student, chapter)
-        if not force and previous.is_file():
-            known = json.loads(previous.read_text())
-            if known.get("submission_sha256") == sha and known.get("grader") == fingerprint:
-                continue
-        todo.append((student, sha))
-    folder.log(chapter, f"autograde: {len(todo)} to grade with {settings.workers} workers "
-                        f"({'sandboxed' if settings.use_sandbox else 'NOT sandboxed'})", echo)
-    done = []
     counter = multiprocessing.get_context("spawn").Value("i", 0)
-    remaining = list(todo)
-    while remaining:
-        batch, remaining = remaining, []
-        with futures.ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_init_worker, initargs=(counter, settings.profile)) as pool:
+
+    def start_pool() -> futures.ProcessPoolExecutor:
+        pool = futures.ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_init_worker, initargs=(counter, settings.profile))
+        for _ in range(settings.workers):
+            pool.submit(_warm_up)
+        return pool
+
+    pool = start_pool()  # the workers import what they need while the chapter is released
+    try:
+        release(chapter, folder)
+        fingerprint = grader_fingerprint(folder, chapter, settings)
+        todo = []
+        for student in shard_of(folder.students(chapter), shard):
+            sha = sha256(folder.submitted(student, chapter))
+            previous = folder.result(student, chapter)
+            if not force and previous.is_file():
+                known = json.loads(previous.read_text())
+                if known.get("submission_sha256") == sha and known.get("grader") == fingerprint:
+                    continue
+            todo.append((student, sha))
+        folder.log(chapter, f"autograde: {len(todo)} to grade with {settings.workers} workers "
+                            f"({'sandboxed' if settings.use_sandbox else 'NOT sandboxed'})", echo)
+        done = []
+        remaining = list(todo)
+        while remaining:
+            batch, remaining = remaining, []
             jobs = {pool.submit(_grade_one, str(folder.root), str(folder.course_root), chapter, student, settings):
                     (student, sha) for student, sha in batch}
             for job in futures.as_completed(jobs):
@@ -391,7 +410,12 @@ def autograde(chapter: str, folder: ClassFolder, settings: Settings, *, shard=No
                                     f"in {result['seconds']:.1f} s {result['reason']}".rstrip(), echo)
                 if remaining:
                     break
-    return done
+            if remaining:  # a worker died: the pool is broken, start a fresh one for the rest
+                pool.shutdown(cancel_futures=True)
+                pool = start_pool()
+        return done
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 # ---------------------------------------------------------------- results

@@ -13,6 +13,7 @@ What it adds:
   a fresh random token, and looks for that token in the cell's result. An answer that
   swallows exceptions cannot fake it, because a failing assertion stops the cell before
   the token;
+* figures are not drawn unless asked for (``--figures``): they earn no points;
 * each cell has a time limit and a cap on the output it may keep; a kernel that dies
   (``os._exit``, a memory bomb, killing itself) is restarted, the cells before are replayed,
   and grading goes on after the cell that killed it.
@@ -41,6 +42,12 @@ from .course import REPO_ROOT
 from .static_checks import scan
 
 PREAMBLE = "import transformer_course.grading as _course_grading_preloaded"
+# Figures earn no points; drawing them was about an eighth of a chapter's grading time. The
+# figure objects are still made (a test may inspect one); only their images are not drawn.
+NO_FIGURE_IMAGES = """
+for _course_mime in ("image/png", "image/jpeg", "image/svg+xml", "application/pdf"):
+    get_ipython().display_formatter.formatters[_course_mime].enabled = False
+del _course_mime"""
 MAX_RESTARTS = 4
 
 
@@ -153,6 +160,7 @@ class SandboxedExecute(NbGraderPreprocessor):
     use_sandbox = Bool(True, help="run the kernel in bubblewrap (False only where it is unavailable)").tag(config=True)
     worker = Integer(0, help="worker number: picks the sandbox user").tag(config=True)
     hide = List(Unicode(), help="extra folders the learner's code must not see").tag(config=True)
+    draw_figures = Bool(False, help="draw figures into the graded notebook and the feedback").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict):
         limits = sandbox.Limits(self.memory_bytes, self.processes, sandbox.Limits.file_bytes, self.cpu_seconds,
@@ -225,11 +233,14 @@ class SandboxedExecute(NbGraderPreprocessor):
 
         client = _Client(nb, make_km=make_km, output_limit=limits.output_bytes, timeout=self.timeout,
                          interrupt_on_timeout=True, allow_errors=True, record_timing=False,
+                         # Every cell has run: nothing of the kernel's is worth a graceful exit, and
+                         # waiting for one costs more than a second per submission.
+                         shutdown_kernel="immediate",
                          error_on_timeout={"ename": "CellTimeoutError", "evalue": f"the cell ran past {self.timeout} s",
                                            "traceback": [f"CellTimeoutError: the cell ran past {self.timeout} s"]},
                          resources={"metadata": {"path": str(run_dir)}})
         # The helpers are imported before any learner code, in a cell of the grader's own.
-        nb.cells.insert(0, new_code_cell(PREAMBLE))
+        nb.cells.insert(0, new_code_cell(PREAMBLE if self.draw_figures else PREAMBLE + NO_FIGURE_IMAGES))
         try:
             self._run_cells(client, nb)
         finally:
