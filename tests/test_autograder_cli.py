@@ -95,6 +95,27 @@ def test_autograde_is_idempotent_resumes_and_regrades_only_what_changed(tmp_path
     assert set(engine.status(CHAPTER, folder)["result matches submission"]) == {"yes"}
 
 
+def _images(path: Path) -> int:
+    notebook = read(path)
+    return sum("image/png" in output.get("data", {}) for cell in notebook.cells if cell.cell_type == "code"
+               for output in cell.outputs)
+
+
+def test_figures_are_drawn_only_when_asked_and_never_change_the_score(tmp_path, settings):
+    _write(tmp_path / "in" / "ada.ipynb", reference_submission(CHAPTER))
+    folder = engine.ClassFolder(tmp_path / "class")
+    engine.import_submissions(CHAPTER, tmp_path / "in", folder, echo=None)
+    plain = engine.autograde(CHAPTER, folder, settings, echo=None)
+    assert _images(folder.autograded("ada", CHAPTER)) == 0
+    assert "&lt;Figure size" in folder.feedback("ada", CHAPTER).read_text(), "the feedback says where a figure was"
+
+    drawing = engine.Settings(**{**settings.__dict__, "figures": True})
+    redone = engine.autograde(CHAPTER, folder, drawing, echo=None)
+    assert [r["student"] for r in redone] == ["ada"], "a different setting makes the result stale"
+    assert _images(folder.autograded("ada", CHAPTER)) > 0
+    assert redone[0]["scores"] == plain[0]["scores"] and sum(plain[0]["scores"].values()) > 0
+
+
 def test_shards_graded_apart_merge_into_one_class(tmp_path, settings):
     incoming = tmp_path / "in"
     students = ["ann", "ben", "cat"]
