@@ -6,7 +6,7 @@ import torch
 
 from transformer_course import data, profiles
 from transformer_course.device import get_device, set_seed
-from transformer_course.grading import ForbiddenFunctionError, assert_close, forbid
+from transformer_course.grading import ForbiddenFunctionError, assert_close, expect_error, forbid
 from transformer_course.training import cosine_with_warmup, train
 
 
@@ -97,6 +97,25 @@ def test_forbid_blocks_and_restores():
             torch.zeros(2).softmax(0)
     assert torch.nn.functional.softmax is original
     assert torch.zeros(2).softmax(0).sum() == 1
+
+
+def test_expect_error_returns_the_error_and_names_what_went_wrong():
+    def check_positive(value, *, name="value"):
+        if value <= 0:
+            raise ValueError(f"{name} must be positive, got {value}")
+        return value
+
+    raised = expect_error(ValueError, check_positive, -1, name="d_model")
+    assert isinstance(raised, ValueError) and "d_model" in str(raised)
+    assert expect_error(ValueError, check_positive, 0, match=r"positive, got 0")
+    with pytest.raises(AssertionError, match="expected ValueError from check_positive, but nothing was raised"):
+        expect_error(ValueError, check_positive, 3)
+    with pytest.raises(AssertionError, match="expected ValueError from check_positive, got TypeError"):
+        expect_error(ValueError, check_positive, "three")
+    with pytest.raises(AssertionError, match="should mention 'd_k'"):
+        expect_error(ValueError, check_positive, -1, match="d_k")
+    with pytest.raises(AssertionError, match="^expected ValueError, but nothing"):
+        expect_error(ValueError, lambda: check_positive(2))
 
 
 def test_schedule_warms_up_then_decays():

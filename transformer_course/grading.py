@@ -4,12 +4,14 @@ Test cells compare a learner's result with an independent oracle. Every comparis
 goes through :func:`assert_close` so that it checks the *kind* of object first (a plain
 ``torch.Tensor``, the expected shape and dtype) and only then the numbers, with a
 message that tells the learner what is wrong. :func:`forbid` makes a PyTorch built-in
-unavailable while the learner's code runs, for exercises that re-implement it.
+unavailable while the learner's code runs, for exercises that re-implement it, and
+:func:`expect_error` checks that bad input raises the error an exercise asks for.
 """
 from __future__ import annotations
 
 import contextlib
 import importlib
+import re
 from typing import Iterator
 
 import torch
@@ -23,6 +25,7 @@ class ForbiddenFunctionError(RuntimeError):
 # any learner code runs, so replacing ``torch.isnan`` or ``torch.equal`` later (from an
 # answer cell) does not change what the comparisons below use.
 _type = type
+_search = re.search
 _isinstance = isinstance
 _tuple = tuple
 _Tensor = torch.Tensor
@@ -137,3 +140,24 @@ def assert_close(actual, expected: torch.Tensor, *, atol: float = 1e-5, rtol: fl
         worst = int(_item(_argmax(_sub(error, allowed))))
         raise AssertionError(f"{name} differs from the expected values: largest error {_item(_max(error)):.3g} "
                              f"(value {_item(got_finite[worst]):.6g}, expected {_item(want_finite[worst]):.6g})")
+
+
+def expect_error(error_type: type[BaseException], function, *args, match: str | None = None, **kwargs):
+    """Call ``function(*args, **kwargs)`` and return the ``error_type`` it must raise.
+
+    Fails with a message that says what happened instead: nothing raised, or another kind of
+    error. ``match`` is a regular expression that the error's message must contain, for the
+    exercises that ask for a message naming the problem.
+    """
+    called = getattr(function, "__name__", "")
+    called = "" if called in ("", "<lambda>") else f" from {called}"
+    try:
+        function(*args, **kwargs)
+    except error_type as raised:
+        if match is not None and not _search(match, str(raised)):
+            raise AssertionError(f"the {error_type.__name__} should mention {match!r}; its message was: "
+                                 f"{raised}") from None
+        return raised
+    except Exception as other:  # noqa: BLE001 - the wrong kind of error is the learner's bug to see
+        raise AssertionError(f"expected {error_type.__name__}{called}, got {_type(other).__name__}: {other}") from None
+    raise AssertionError(f"expected {error_type.__name__}{called}, but nothing was raised")
