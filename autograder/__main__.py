@@ -43,7 +43,7 @@ def _settings(args):
         use_sandbox = False
     elif args.no_sandbox:
         print(sandbox.SandboxStatus(False, "--no-sandbox was given").warning(), file=sys.stderr)
-    return Settings(timeout=args.timeout, profile=args.profile, workers=args.workers, memory_gib=args.memory_gib,
+    return Settings(timeout=args.timeout, profile=args.profile, workers=args.workers, memory_gib=args.memory_gib, disk_mib=args.disk_mib,
                     use_sandbox=use_sandbox, feedback=not args.no_feedback, figures=args.figures)
 
 
@@ -71,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
                          help="parallel workers (default: number of cores)")
         sub.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
         sub.add_argument("--memory-gib", type=float, default=4.0, help="memory cap per submission (default 4)")
+        sub.add_argument("--disk-mib", type=float, default=512.0,
+                         help="cap on all the files one submission writes (default 512)")
         sub.add_argument("--profile", default="smoke", choices=["smoke", "cpu", "gpu"],
                          help="run profile of the graded notebooks (default smoke)")
         sub.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap (says what is lost)")

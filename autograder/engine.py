@@ -58,6 +58,7 @@ class Settings:
     profile: str = "smoke"
     workers: int = max(1, os.cpu_count() or 1)
     memory_gib: float = 4.0
+    disk_mib: float = 512.0
     processes: int = 64
     use_sandbox: bool = True
     feedback: bool = True
@@ -104,6 +105,7 @@ class ClassFolder:
         config.CourseDirectory.db_url = f"sqlite:///{db or self.db}"
         config.SandboxedExecute.timeout = settings.timeout
         config.SandboxedExecute.memory_bytes = int(settings.memory_gib * 1024**3)
+        config.SandboxedExecute.disk_bytes = int(settings.disk_mib * 1024**2)
         config.SandboxedExecute.processes = settings.processes
         config.SandboxedExecute.use_sandbox = settings.use_sandbox
         config.SandboxedExecute.worker = worker
@@ -236,7 +238,7 @@ def grader_fingerprint(folder: ClassFolder, chapter: str, settings: Settings) ->
     digest = hashlib.sha256(source_path(chapter, folder.course_root).read_bytes())
     for path in sorted(Path(__file__).parent.glob("*.py")) + sorted((REPO_ROOT / "transformer_course").glob("*.py")):
         digest.update(path.read_bytes())
-    digest.update(json.dumps([settings.timeout, settings.profile, settings.memory_gib, settings.processes,
+    digest.update(json.dumps([settings.timeout, settings.profile, settings.memory_gib, settings.disk_mib, settings.processes,
                               settings.use_sandbox, settings.figures]).encode())
     return digest.hexdigest()[:16]
 

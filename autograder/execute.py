@@ -14,6 +14,7 @@ What it adds:
   swallows exceptions cannot fake it, because a failing assertion stops the cell before
   the token;
 * figures are not drawn unless asked for (``--figures``): they earn no points;
+* the files a kernel writes are capped as a whole (:class:`DiskGuard`), not only one by one;
 * each cell has a time limit and a cap on the output it may keep; a kernel that dies
   (``os._exit``, a memory bomb, killing itself) is restarted, the cells before are replayed,
   and grading goes on after the cell that killed it.
@@ -24,9 +25,11 @@ import copy
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from jupyter_client import AsyncKernelManager
@@ -149,6 +152,75 @@ def reap_strays(km) -> int:
     return len(strays)
 
 
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and everything it started."""
+    for victim in [*_descendants(pid, _process_tree()), pid]:
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+class DiskGuard:
+    """Stops the kernel when the files in its run folder grow past a cap.
+
+    The file-size limit caps one file; a loop that writes file after file would still fill
+    the grader's disk, and with it the gradebook of the whole class. A thread measures the
+    folder (blocks really used, and the number of entries) a few times a second and kills
+    the kernel past the cap; the cell gets a ``DiskLimitExceeded`` error.
+    """
+
+    def __init__(self, folder: Path, limit_bytes: int, limit_entries: int, interval: float = 0.2):
+        self.folder, self.limit_bytes, self.limit_entries, self.interval = folder, limit_bytes, limit_entries, interval
+        self.process = None  # the kernel's process, set for each kernel
+        self.tripped = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="disk-guard", daemon=True)
+
+    def usage(self) -> tuple[int, int]:
+        used = entries = 0
+        folders = [self.folder]
+        while folders:
+            try:
+                with os.scandir(folders.pop()) as listing:
+                    for entry in listing:
+                        entries += 1
+                        try:
+                            used += entry.stat(follow_symlinks=False).st_blocks * 512
+                            if entry.is_dir(follow_symlinks=False):
+                                folders.append(entry.path)
+                        except OSError:
+                            continue
+            except OSError:
+                continue
+        return used, entries
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):
+            used, entries = self.usage()
+            if used > self.limit_bytes or entries > self.limit_entries:
+                self.tripped = (f"the notebook wrote {used / 1024**2:,.0f} MiB in {entries:,} files and folders; "
+                                f"the limit is {self.limit_bytes / 1024**2:,.0f} MiB and {self.limit_entries:,}")
+                process = self.process
+                if process is not None:
+                    kill_tree(process.pid)
+                self._stop.wait(1.0)  # let the grader notice the dead kernel before measuring again
+
+    def clear(self) -> None:
+        """Delete what the dead kernel wrote, so that the next kernel starts within the cap."""
+        for child in self.folder.iterdir():
+            shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+        self.tripped = ""
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
 class SandboxedExecute(NbGraderPreprocessor):
     """Execute a restored submission in the sandbox and decide which test cells completed."""
 
@@ -157,14 +229,16 @@ class SandboxedExecute(NbGraderPreprocessor):
     processes = Integer(sandbox.Limits.processes).tag(config=True)
     cpu_seconds = Integer(sandbox.Limits.cpu_seconds).tag(config=True)
     output_bytes = Integer(sandbox.Limits.output_bytes).tag(config=True)
+    disk_bytes = Integer(sandbox.Limits.disk_bytes, help="cap on all the files a submission writes").tag(config=True)
     use_sandbox = Bool(True, help="run the kernel in bubblewrap (False only where it is unavailable)").tag(config=True)
     worker = Integer(0, help="worker number: picks the sandbox user").tag(config=True)
     hide = List(Unicode(), help="extra folders the learner's code must not see").tag(config=True)
     draw_figures = Bool(False, help="draw figures into the graded notebook and the feedback").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict):
-        limits = sandbox.Limits(self.memory_bytes, self.processes, sandbox.Limits.file_bytes, self.cpu_seconds,
-                                self.output_bytes)
+        limits = sandbox.Limits(memory_bytes=self.memory_bytes, processes=self.processes,
+                                cpu_seconds=self.cpu_seconds, output_bytes=self.output_bytes,
+                                disk_bytes=self.disk_bytes)
         findings = self._scan(nb)
         tokens = self._add_tokens(nb)
         with tempfile.TemporaryDirectory(prefix="grade-run-") as run:
@@ -215,9 +289,13 @@ class SandboxedExecute(NbGraderPreprocessor):
         """Run every cell; returns the indices of the cells whose output was cut."""
         attempts = 0
 
+        guard = DiskGuard(run_dir, limits.disk_bytes, limits.disk_entries)
+
         def make_km():
             nonlocal attempts
             attempts += 1
+            if guard.tripped:
+                guard.clear()
             folder = run_dir / f"kernel{attempts}"
             folder.mkdir()
             folder.chmod(0o777)
@@ -242,13 +320,14 @@ class SandboxedExecute(NbGraderPreprocessor):
         # The helpers are imported before any learner code, in a cell of the grader's own.
         nb.cells.insert(0, new_code_cell(PREAMBLE if self.draw_figures else PREAMBLE + NO_FIGURE_IMAGES))
         try:
-            self._run_cells(client, nb)
+            with guard:
+                self._run_cells(client, nb, guard)
         finally:
             nb.cells.pop(0)
         return {index - 1 for index in client.truncated}
 
     @staticmethod
-    def _run_cells(client, nb) -> None:
+    def _run_cells(client, nb, guard: DiskGuard) -> None:
         code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         start, dead = 1, set()
         while start < len(code_cells):
@@ -256,6 +335,7 @@ class SandboxedExecute(NbGraderPreprocessor):
             try:
                 client.km = None
                 with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+                    guard.process = getattr(client.km.provisioner, "process", None)
                     for index in code_cells[:start]:
                         if index not in dead:  # replay what ran before the kernel died; keep the first outputs
                             first_run = nb.cells[index]
@@ -274,7 +354,10 @@ class SandboxedExecute(NbGraderPreprocessor):
                     raise RuntimeError("the sandboxed kernel could not start") from None
                 if current is None:  # died while replaying what ran before: count it against the next cell
                     current = code_cells[start]
-                nb.cells[current].outputs.append(_error("DeadKernelError", "the kernel died while running this cell"))
+                if guard.tripped:
+                    nb.cells[current].outputs.append(_error("DiskLimitExceeded", guard.tripped))
+                else:
+                    nb.cells[current].outputs.append(_error("DeadKernelError", "the kernel died while running this cell"))
                 dead.add(current)
                 start = code_cells.index(current) + 1
                 if len(dead) >= MAX_RESTARTS:

@@ -3,9 +3,10 @@
 What the kernel gets:
 * no network (a new, empty network namespace);
 * a file system in which the course repository, the grading work folder, home
-  folders and /tmp are replaced by empty ones, with only the Python environment, the
+  folders and /tmp are replaced by empty, tiny ones, with only the Python environment, the
   helper package, the course data and the kernel's own run folder bound back read-only
-  (the run folder is writable and holds only this submission's notebook files);
+  (the run folder is writable and holds only this submission's files; the grader watches
+  its size, see :class:`autograder.execute.DiskGuard`), and a small ``/dev/shm``;
 * its own process namespace, killed with the grader;
 * limits: address space (memory), processes, file size and CPU seconds; when the grader
   runs as root, a distinct unprivileged user per worker, so the process limit applies to
@@ -39,6 +40,13 @@ class Limits:
     file_bytes: int = 256 * 1024**2
     cpu_seconds: int = 1800
     output_bytes: int = 1024**2  # per cell, kept in the graded notebook
+    disk_bytes: int = 512 * 1024**2  # all the files of the run folder together
+    disk_entries: int = 20_000  # files and folders in the run folder
+
+# In-memory file systems inside the sandbox: they hold the kernel's memory outside its
+# address-space limit, so each one is small.
+HIDDEN_TMPFS_BYTES = 1024**2  # an empty stand-in for a hidden folder (only mount points in it)
+SHM_BYTES = 64 * 1024**2  # /dev/shm, for the semaphores and shared tensors of multiprocessing
 
 
 @dataclass(frozen=True)
@@ -96,15 +104,20 @@ def _hidden_paths(extra: list[Path]) -> list[Path]:
 
 def sandbox_command(run_dir: Path, limits: Limits, *, worker: int = 0, hide: list[Path] = (),
                     use_bwrap: bool = True) -> list[str]:
-    """The prefix that runs a command inside the sandbox with the limits."""
+    """The prefix that runs a command inside the sandbox with the limits.
+
+    ``run_dir`` is bound writable: the kernel's working folder, home and temporary folder.
+    """
+    files = run_dir.resolve()
     prefix = ["prlimit", f"--as={limits.memory_bytes}", f"--nproc={limits.processes}",
               f"--fsize={limits.file_bytes}", f"--cpu={limits.cpu_seconds}", "--core=0", "--"]
     if not use_bwrap:
         return prefix
-    command = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    command = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+               "--perms", "1777", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
     made = set()
     for path in _hidden_paths(list(hide)):
-        command += ["--perms", "0755", "--tmpfs", str(path)]
+        command += ["--perms", "0755", "--size", str(HIDDEN_TMPFS_BYTES), "--tmpfs", str(path)]
         made.add(path)
     for path in [*_readable_paths(), run_dir.resolve()]:
         for parent in _parents(path):
@@ -117,15 +130,15 @@ def sandbox_command(run_dir: Path, limits: Limits, *, worker: int = 0, hide: lis
             command += ["--ro-bind", str(path), str(path)]
     # Only the variables a kernel needs cross into the sandbox (no tokens or keys of the grader's).
     environment = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-                   "HOME": str(run_dir.resolve()), "MPLCONFIGDIR": str(run_dir.resolve()),
-                   "JUPYTER_RUNTIME_DIR": str(run_dir.resolve()), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                   "HOME": str(files), "MPLCONFIGDIR": str(files), "TMPDIR": str(files),
+                   "JUPYTER_RUNTIME_DIR": str(files), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                    "MPLBACKEND": "agg", "PYTHONDONTWRITEBYTECODE": "1",
                    # the helper package is bound back under the course folder: import it from there
                    "PYTHONPATH": str(REPO_ROOT)}
     for name in ("COURSE_PROFILE", "COURSE_DEVICE", "COURSE_DATA_DIR", "NBGRADER_EXECUTION"):
         if name in os.environ:
             environment[name] = os.environ[name]
-    command += ["--chdir", str(run_dir.resolve()), "--unshare-net", "--unshare-pid", "--unshare-ipc",
+    command += ["--chdir", str(files), "--unshare-net", "--unshare-pid", "--unshare-ipc",
                 "--unshare-uts", "--die-with-parent", "--new-session", "--clearenv"]
     for name, value in environment.items():
         command += ["--setenv", name, value]

@@ -72,3 +72,6 @@ def test_case(corpus, case):
         assert row["total"] == 0, f"{case.name}: {row.to_dict()}"
     if case.reason:
         assert case.reason in row["reason"], row["reason"]
+    if case.output:
+        graded = corpus.feedback_dir.parent / "autograded" / case.name / CHAPTER / f"{CHAPTER}.ipynb"
+        assert case.output in graded.read_text(), f"{case.name}: the graded notebook does not say {case.output!r}"

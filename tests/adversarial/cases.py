@@ -44,6 +44,7 @@ class Case:
     expect_attacked: float | None = 0  # points on the softmax tests (None: not checked)
     expect_untouched: str = "full"     # "full" or "zero"
     reason: str = ""                   # a substring of the row's reason, for submissions that are not graded
+    output: str = ""                   # a substring of the graded notebook's outputs (what the grader did)
 
 
 CASES = [
@@ -51,6 +52,13 @@ CASES = [
     Case("memory_bomb", "hog = []\nwhile True:\n    hog.append(bytearray(10**8))\n" + CORRECT_SOFTMAX),
     Case("fork_bomb", "import os\nwhile True:\n    os.fork()\n" + CORRECT_SOFTMAX),
     Case("huge_output", "print('x' * (100 * 1024 * 1024))\n" + CORRECT_SOFTMAX),
+    Case("disk_bomb", "chunk = b'x' * (64 * 1024 * 1024)\nnumber = 0\nwhile True:\n"
+                      "    with open(f'filler{number}.bin', 'wb') as filler:\n        filler.write(chunk)\n"
+                      "    number += 1\n" + CORRECT_SOFTMAX, output="DiskLimitExceeded"),
+    Case("many_files", "number = 0\nwhile True:\n    open(f'empty{number}.txt', 'w').close()\n    number += 1\n"
+                       + CORRECT_SOFTMAX, output="DiskLimitExceeded"),
+    Case("shared_memory_bomb", "with open('/dev/shm/hog', 'wb') as hog:\n    hog.write(b'x' * 2**30)\n"
+                               + CORRECT_SOFTMAX, output="No space left on device"),
     Case("syntax_error", "def stable_softmax(x, dim=-1)\n    return x\n"),
     Case("exception_at_import", "import definitely_not_a_real_module\n" + CORRECT_SOFTMAX),
     Case("sys_exit", "import sys\nsys.exit()\n" + CORRECT_SOFTMAX),
