@@ -43,8 +43,9 @@ def _settings(args):
         use_sandbox = False
     elif args.no_sandbox:
         print(sandbox.SandboxStatus(False, "--no-sandbox was given").warning(), file=sys.stderr)
-    return Settings(timeout=args.timeout, profile=args.profile, workers=args.workers, memory_gib=args.memory_gib, disk_mib=args.disk_mib,
-                    use_sandbox=use_sandbox, feedback=not args.no_feedback, figures=args.figures)
+    return Settings(timeout=args.timeout, profile=args.profile, workers=args.workers, memory_gib=args.memory_gib,
+                    disk_mib=args.disk_mib, use_sandbox=use_sandbox, feedback=not args.no_feedback,
+                    figures=args.figures)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -238,8 +238,8 @@ def grader_fingerprint(folder: ClassFolder, chapter: str, settings: Settings) ->
     digest = hashlib.sha256(source_path(chapter, folder.course_root).read_bytes())
     for path in sorted(Path(__file__).parent.glob("*.py")) + sorted((REPO_ROOT / "transformer_course").glob("*.py")):
         digest.update(path.read_bytes())
-    digest.update(json.dumps([settings.timeout, settings.profile, settings.memory_gib, settings.disk_mib, settings.processes,
-                              settings.use_sandbox, settings.figures]).encode())
+    digest.update(json.dumps([settings.timeout, settings.profile, settings.memory_gib, settings.disk_mib,
+                              settings.processes, settings.use_sandbox, settings.figures]).encode())
     return digest.hexdigest()[:16]
 
 
