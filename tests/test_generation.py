@@ -91,3 +91,43 @@ def test_reference_answers_pass_the_tamper_scan(chapter_id):
         if is_answer(cell):
             findings = scan(without_markers(cell.source))
             assert not findings, f"{grade_id(cell)} would be flagged as tampering: {findings}"
+
+
+def _code_line(line: str) -> str:
+    """A line of code without its trailing comment or any whitespace, so that a copy with other
+    comments or spacing still counts as the same line."""
+    return re.sub(r"\s+", "", re.sub(r"(^|\s)#.*$", "", line))
+
+
+def _secret_blocks(chapter_id: str) -> dict[str, set[str]]:
+    """The distinctive lines of each answer cell's solution and each test cell's hidden block."""
+    from autograder.notebooks import _split, grade_id
+
+    blocks, own_public = {}, set()
+    for cell in read(source_path(chapter_id)).cells:
+        secret, public = _split(cell.source)
+        own_public.update(_code_line(line) for line in public)
+        if is_answer(cell) or is_test(cell):
+            blocks[grade_id(cell)] = {_code_line(line) for line in secret}
+    return {name: {line for line in lines
+                   if len(line) >= 12 and re.search(r"[A-Za-z]", line) and line not in own_public}
+            for name, lines in blocks.items()}
+
+
+SHARED_LINE_LIMIT = 3
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_chapter_hands_out_another_chapters_answer(chapter):
+    """A learner notebook never shows, as given code, three or more lines of another chapter's
+    graded answer or hidden tests: the book and chapters/ are published together."""
+    public = {_code_line(line) for cell in read(learner_path(chapter)).cells for line in cell.source.split("\n")}
+    handed_out = []
+    for other in CHAPTERS:
+        if other == chapter:
+            continue
+        for block, lines in _secret_blocks(other).items():
+            shown = sorted(lines & public)
+            if len(shown) >= SHARED_LINE_LIMIT:
+                handed_out.append(f"{other}/{block}: {len(shown)} lines, e.g. {shown[:3]}")
+    assert not handed_out, f"chapters/{chapter} shows another chapter's answer:\n" + "\n".join(handed_out)
