@@ -106,7 +106,9 @@ def test_expect_error_returns_the_error_and_names_what_went_wrong():
         return value
 
     raised = expect_error(ValueError, check_positive, -1, name="d_model")
-    assert isinstance(raised, ValueError) and "d_model" in str(raised)
+    assert isinstance(raised.error, ValueError) and "d_model" in str(raised.error)
+    # a passing check displays one short line, not the error (which reads like a failure)
+    assert repr(raised) == "ok: ValueError raised as expected"
     assert expect_error(ValueError, check_positive, 0, match=r"positive, got 0")
     with pytest.raises(AssertionError, match="expected ValueError from check_positive, but nothing was raised"):
         expect_error(ValueError, check_positive, 3)

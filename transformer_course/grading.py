@@ -142,12 +142,29 @@ def assert_close(actual, expected: torch.Tensor, *, atol: float = 1e-5, rtol: fl
                              f"(value {_item(got_finite[worst]):.6g}, expected {_item(want_finite[worst]):.6g})")
 
 
-def expect_error(error_type: type[BaseException], function, *args, match: str | None = None, **kwargs):
-    """Call ``function(*args, **kwargs)`` and return the ``error_type`` it must raise.
+class RaisedAsExpected:
+    """What :func:`expect_error` returns: the error, shown as one short "ok" line.
 
-    Fails with a message that says what happened instead: nothing raised, or another kind of
-    error. ``match`` is a regular expression that the error's message must contain, for the
-    exercises that ask for a message naming the problem.
+    A test cell that ends with ``expect_error(...)`` then displays ``ok: ValueError raised as
+    expected`` rather than the error itself (which reads like a failure). The error is ``.error``.
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"ok: {_type(self.error).__name__} raised as expected"
+
+
+def expect_error(error_type: type[BaseException], function, *args, match: str | None = None, **kwargs):
+    """Call ``function(*args, **kwargs)``, which must raise ``error_type``.
+
+    Returns a :class:`RaisedAsExpected` (always true; the error is its ``.error``), whose display is
+    a short "ok" line. Fails with a message that says what happened instead: nothing raised, or
+    another kind of error. ``match`` is a regular expression that the error's message must contain,
+    for the exercises that ask for a message naming the problem.
     """
     called = getattr(function, "__name__", "")
     called = "" if called in ("", "<lambda>") else f" from {called}"
@@ -157,7 +174,7 @@ def expect_error(error_type: type[BaseException], function, *args, match: str | 
         if match is not None and not _search(match, str(raised)):
             raise AssertionError(f"the {error_type.__name__} should mention {match!r}; its message was: "
                                  f"{raised}") from None
-        return raised
+        return RaisedAsExpected(raised)
     except Exception as other:  # noqa: BLE001 - the wrong kind of error is the learner's bug to see
         raise AssertionError(f"expected {error_type.__name__}{called}, got {_type(other).__name__}: {other}") from None
     raise AssertionError(f"expected {error_type.__name__}{called}, but nothing was raised")
