@@ -100,31 +100,80 @@ def _run(client, cell, index) -> nbformat.NotebookNode:
     return cell
 
 
+class WrongAnswerRuns:
+    """Runs every wrong answer of a chapter in one live kernel, once, when first asked.
+
+    For each wrong answer it records the score of every test cell after its answer cell: the
+    cells of its own exercise (up to the next answer cell) and those of every later exercise,
+    which run against the reference answers except where they call the wrong one.
+    """
+
+    def __init__(self):
+        self.results = {}
+
+    def __getitem__(self, chapter):
+        if chapter not in self.results:
+            self.results[chapter] = self._run_all(chapter)
+        return self.results[chapter]
+
+    @staticmethod
+    def _run_all(chapter):
+        notebook = read(source_path(chapter))
+        originals = copy.deepcopy(notebook.cells)  # nbclient writes each executed cell back into the notebook
+        files = wrong_answers(chapter)
+        assert files, f"no wrong answers in tests/wrong_answers/{chapter}/"
+        order = [grade_id(c) for c in originals if is_answer(c) or is_test(c)]
+        index_of = {grade_id(c): i for i, c in enumerate(originals) if is_answer(c) or is_test(c)}
+        client = NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=False,
+                                resources={"metadata": {"path": str(source_path(chapter).parent)}})
+        runs = {}
+        with client.setup_kernel():
+            for index, cell in enumerate(originals):
+                if cell.cell_type == "code":
+                    client.execute_cell(copy.deepcopy(cell), index)
+            for path in files:
+                answer = answer_id_of(path)
+                assert answer in index_of, f"{path.name}: {chapter} has no answer cell {answer!r}"
+                wrong = copy.deepcopy(originals[index_of[answer]])
+                wrong.source = path.read_text(encoding="utf-8")
+                _run(client, wrong, index_of[answer])
+                later_tests = [name for name in order[order.index(answer) + 1:] if is_test(originals[index_of[name]])]
+                scores = {}
+                for test in later_tests:
+                    executed = _run(client, originals[index_of[test]], index_of[test])
+                    scores[test] = determine_grade(executed)
+                runs[path.name] = (answer, scores)
+                client.execute_cell(copy.deepcopy(originals[index_of[answer]]), index_of[answer])  # the reference again
+        return notebook, runs
+
+
+@pytest.fixture(scope="module")
+def wrong_answer_runs():
+    return WrongAnswerRuns()
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_every_wrong_answer_fails_a_hidden_test(chapter):
-    notebook = read(source_path(chapter))
-    originals = copy.deepcopy(notebook.cells)  # nbclient writes each executed cell back into the notebook
-    files = wrong_answers(chapter)
-    assert files, f"no wrong answers in tests/wrong_answers/{chapter}/"
-    index_of = {grade_id(c): i for i, c in enumerate(originals) if is_answer(c) or is_test(c)}
-    client = NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=False,
-                            resources={"metadata": {"path": str(source_path(chapter).parent)}})
+def test_every_wrong_answer_fails_a_hidden_test(chapter, wrong_answer_runs):
+    notebook, runs = wrong_answer_runs[chapter]
     survivors = []
-    with client.setup_kernel():
-        for index, cell in enumerate(originals):
-            if cell.cell_type == "code":
-                client.execute_cell(copy.deepcopy(cell), index)
-        for path in files:
-            answer = answer_id_of(path)
-            assert answer in index_of, f"{path.name}: {chapter} has no answer cell {answer!r}"
-            wrong = copy.deepcopy(originals[index_of[answer]])
-            wrong.source = path.read_text(encoding="utf-8")
-            _run(client, wrong, index_of[answer])
-            scores = {}
-            for test in graded_cells_after(notebook, answer):
-                executed = _run(client, originals[index_of[test]], index_of[test])
-                scores[test] = determine_grade(executed)[0]
-            if all(score and score > 0 for score in scores.values()):
-                survivors.append(f"{path.name} passes {sorted(scores)}")
-            client.execute_cell(copy.deepcopy(originals[index_of[answer]]), index_of[answer])  # the reference again
+    for name, (answer, scores) in runs.items():
+        own = graded_cells_after(notebook, answer)
+        if all(scores[test][0] and scores[test][0] > 0 for test in own):
+            survivors.append(f"{name} passes {sorted(own)}")
     assert not survivors, "wrong answers that keep their points:\n" + "\n".join(survivors)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_wrong_answers_cost_only_their_own_exercise(chapter, wrong_answer_runs):
+    """One bug costs the points of its own exercise and no others: every later exercise is
+    tested in a way that does not depend on the learner's earlier answers (a PyTorch stand-in,
+    or the reference built by the hidden test)."""
+    notebook, runs = wrong_answer_runs[chapter]
+    collateral = []
+    for name, (answer, scores) in runs.items():
+        own = set(graded_cells_after(notebook, answer))
+        lost = sorted(test for test, (score, maximum) in scores.items()
+                      if test not in own and (score or 0) < maximum)
+        if lost:
+            collateral.append(f"{name} also loses points on {lost}")
+    assert not collateral, "wrong answers that cost other exercises' points:\n" + "\n".join(collateral)
