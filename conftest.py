@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from tools.kernels import encrypt_kernel_transport
+
+encrypt_kernel_transport()  # no "Kernel is running over TCP without encryption" on every notebook run
+
 _notebook_seconds: dict[str, float] = defaultdict(float)
 _notebook_failures: dict[str, int] = defaultdict(int)
 

@@ -144,3 +144,14 @@ def test_training_loop_reduces_the_loss():
     assert log.eval_steps == [20, 40, 60] and log.metric("weight_error")[-1] < 0.1
     with pytest.raises(ValueError):
         train(model, batches(), lambda m, b: m(b[0]).sum(), torch.optim.SGD(model.parameters(), lr=0.1), steps=0)
+
+
+def test_kernels_start_without_the_unencrypted_tcp_warning(capfd):
+    """tools.kernels (called by conftest.py and the book build) gives kernels CurveZMQ keys."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    NotebookClient(notebook, timeout=60, kernel_name="python3").execute()
+    assert notebook.cells[0].outputs[0]["text"] == "42\n"
+    assert "without encryption" not in capfd.readouterr().err
