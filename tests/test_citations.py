@@ -41,6 +41,7 @@ NAMED_WORKS = {
     r"\bRoFormer\b": "Su et al. 2021",
     r"\bGELUs?\b": "Hendrycks & Gimpel 2016",
     r"\bFlashAttention\b": "Dao et al. 2022",
+    r"\bALiBi\b": "Press et al. 2022",
     r"\bChinchilla\b": "Hoffmann et al. 2022",
     r"\bBPE-dropout\b": "Provilkov et al. 2020",
     r"\binduction heads?\b": "Olsson et al. 2022",
