@@ -118,6 +118,9 @@ def test_expect_error_returns_the_error_and_names_what_went_wrong():
         expect_error(ValueError, check_positive, -1, match="d_k")
     with pytest.raises(AssertionError, match="^expected ValueError, but nothing"):
         expect_error(ValueError, lambda: check_positive(2))
+    assert expect_error((IndexError, ValueError), check_positive, -2).error.args == ("value must be positive, got -2",)
+    with pytest.raises(AssertionError, match="^expected IndexError or ValueError from check_positive, but nothing"):
+        expect_error((IndexError, ValueError), check_positive, 2)
 
 
 def test_schedule_warms_up_then_decays():

@@ -158,8 +158,9 @@ class RaisedAsExpected:
         return f"ok: {_type(self.error).__name__} raised as expected"
 
 
-def expect_error(error_type: type[BaseException], function, *args, match: str | None = None, **kwargs):
-    """Call ``function(*args, **kwargs)``, which must raise ``error_type``.
+def expect_error(error_type, function, *args, match: str | None = None, **kwargs):
+    """Call ``function(*args, **kwargs)``, which must raise ``error_type`` (a class, or a tuple of
+    classes any of which will do).
 
     Returns a :class:`RaisedAsExpected` (always true; the error is its ``.error``), whose display is
     a short "ok" line. Fails with a message that says what happened instead: nothing raised, or
@@ -168,13 +169,15 @@ def expect_error(error_type: type[BaseException], function, *args, match: str | 
     """
     called = getattr(function, "__name__", "")
     called = "" if called in ("", "<lambda>") else f" from {called}"
+    expected = (" or ".join(kind.__name__ for kind in error_type) if isinstance(error_type, tuple)
+                else error_type.__name__)
     try:
         function(*args, **kwargs)
     except error_type as raised:
         if match is not None and not _search(match, str(raised)):
-            raise AssertionError(f"the {error_type.__name__} should mention {match!r}; its message was: "
+            raise AssertionError(f"the {_type(raised).__name__} should mention {match!r}; its message was: "
                                  f"{raised}") from None
         return RaisedAsExpected(raised)
     except Exception as other:  # noqa: BLE001 - the wrong kind of error is the learner's bug to see
-        raise AssertionError(f"expected {error_type.__name__}{called}, got {_type(other).__name__}: {other}") from None
-    raise AssertionError(f"expected {error_type.__name__}{called}, but nothing was raised")
+        raise AssertionError(f"expected {expected}{called}, got {_type(other).__name__}: {other}") from None
+    raise AssertionError(f"expected {expected}{called}, but nothing was raised")
