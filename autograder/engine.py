@@ -50,6 +50,41 @@ def clean_id(raw: str) -> str:
     return STUDENT_ID.sub("_", raw).strip("._-") or "unnamed"
 
 
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place.
+
+    A reader sees the old file or the new one, never part of one: a crash or a full disk
+    (``OSError`` ENOSPC) leaves no partial file at ``path``, and the temporary file is removed.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            data = data[os.write(handle, data):]
+        os.fsync(handle)
+        os.close(handle)
+        handle = None
+        os.replace(temporary, path)
+    except BaseException:
+        if handle is not None:
+            os.close(handle)
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+RESULT_KEYS = {"student", "status", "scores", "submission_sha256", "grader"}
+
+
+def read_result(path: Path) -> dict | None:
+    """A result file's content, or None when it is missing, unreadable or incomplete."""
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return result if isinstance(result, dict) and RESULT_KEYS <= result.keys() else None
+
+
 @dataclass
 class Settings:
     """How to grade: limits, profile, workers."""
@@ -215,7 +250,11 @@ def import_submissions(chapter: str, source: Path, folder: ClassFolder, echo=pri
                 report.placed.append(student)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
-            folder.log(chapter, f"imported {relative} as {student} ({sha256(target)[:12]})", echo=None)
+            # The hand-in time (the file's time in the zip or folder), for the late policy; nbgrader reads it too.
+            handed_in = dt.datetime.fromtimestamp(mtime, dt.timezone.utc).isoformat()
+            write_atomic(target.parent / "timestamp.txt", handed_in + "\n")
+            folder.log(chapter, f"imported {relative} as {student} ({sha256(target)[:12]}, handed in {handed_in})",
+                       echo=None)
     for line in report.unplaced:
         folder.log(chapter, f"not placed: {line}", echo)
     folder.log(chapter, f"import from {source}: {report.summary()}", echo)
@@ -233,11 +272,28 @@ def _archive(folder: ClassFolder, chapter: str, student: str, path: Path, why: s
 # ---------------------------------------------------------------- autograding
 
 
+# Modules that only report on results (exports, late policy, similarity, the command line):
+# changing them does not make a result stale.
+REPORT_ONLY = {"__main__.py", "gradescope.py", "late.py", "lms.py", "similarity.py"}
+
+
+def release_of(chapter: str, course_root: Path = REPO_ROOT) -> str:
+    """The release of a chapter: a hash of its source notebook (tests, points, solutions)."""
+    return sha256(source_path(chapter, course_root))[:16]
+
+
+def grader_version() -> str:
+    """A hash of the grading code: the grader's modules and the helper package the tests use."""
+    digest = hashlib.sha256()
+    code = [p for p in sorted(Path(__file__).parent.glob("*.py")) if p.name not in REPORT_ONLY]
+    for path in code + sorted((REPO_ROOT / "transformer_course").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def grader_fingerprint(folder: ClassFolder, chapter: str, settings: Settings) -> str:
     """What a result depends on besides the submission: the tests, the grader, the settings."""
-    digest = hashlib.sha256(source_path(chapter, folder.course_root).read_bytes())
-    for path in sorted(Path(__file__).parent.glob("*.py")) + sorted((REPO_ROOT / "transformer_course").glob("*.py")):
-        digest.update(path.read_bytes())
+    digest = hashlib.sha256(f"{release_of(chapter, folder.course_root)} {grader_version()}".encode())
     digest.update(json.dumps([settings.timeout, settings.profile, settings.memory_gib, settings.disk_mib,
                               settings.processes, settings.use_sandbox, settings.figures]).encode())
     return digest.hexdigest()[:16]
@@ -246,7 +302,20 @@ def grader_fingerprint(folder: ClassFolder, chapter: str, settings: Settings) ->
 _WORKER_NUMBER = None
 
 
+def _die_with_parent() -> None:
+    """Linux: this worker is killed when the grader dies (SIGKILL included), so that a grader started
+    again on the same folder never races a leftover worker grading the same submission."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _init_worker(counter, profile: str) -> None:
+    _die_with_parent()
     global _WORKER_NUMBER
     with counter.get_lock():
         _WORKER_NUMBER = counter.value
@@ -336,26 +405,34 @@ def copy_grades(source_db: Path, target_db: Path, chapter: str, student: str) ->
     return scores
 
 
-def _record(folder: ClassFolder, chapter: str, result: dict, sha: str, fingerprint: str) -> None:
+def _record(folder: ClassFolder, chapter: str, result: dict, sha: str, fingerprint: str,
+            settings: Settings | None = None) -> None:
     private = Path(result.pop("private_db"))
     result["scores"] = {}
     if result["status"] == "graded":
         result["scores"] = copy_grades(private, folder.db, chapter, result["student"])
     private.unlink(missing_ok=True)
-    result.update(submission_sha256=sha, grader=fingerprint, graded_at=dt.datetime.now().isoformat(timespec="seconds"))
-    path = folder.result(result["student"], chapter)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1))
+    sandboxed = settings.use_sandbox if settings else True
+    result.update(submission_sha256=sha, grader=fingerprint, graded_at=dt.datetime.now().isoformat(timespec="seconds"),
+                  release=release_of(chapter, folder.course_root), grader_version=grader_version(),
+                  sandbox="bubblewrap" if sandboxed else "none")
+    write_atomic(folder.result(result["student"], chapter), json.dumps(result, indent=1))
+
+
+def shard_number(student: str, count: int) -> int:
+    """The shard (1-based) of a student: a stable hash of the id, the same on every machine and run."""
+    return int.from_bytes(hashlib.sha256(student.encode("utf-8")).digest()[:8], "big") % count + 1
 
 
 def shard_of(students: list[str], shard: tuple[int, int] | None) -> list[str]:
-    """Shard ``i/n`` (1-based) takes every n-th student of the sorted list, starting at the i-th."""
+    """The students of shard ``i/n`` (1-based), sorted; each student is in exactly one shard,
+    chosen by a hash of the id, so adding or listing students in another order moves no one else."""
     if shard is None:
         return students
     index, count = shard
     if not 1 <= index <= count:
         raise SystemExit(f"--shard {index}/{count}: expected 1 <= i <= n")
-    return [s for position, s in enumerate(sorted(students)) if position % count == index - 1]
+    return sorted(s for s in students if shard_number(s, count) == index)
 
 
 def autograde(chapter: str, folder: ClassFolder, settings: Settings, *, shard=None, force: bool = False,
@@ -380,8 +457,11 @@ def autograde(chapter: str, folder: ClassFolder, settings: Settings, *, shard=No
             sha = sha256(folder.submitted(student, chapter))
             previous = folder.result(student, chapter)
             if not force and previous.is_file():
-                known = json.loads(previous.read_text())
-                if known.get("submission_sha256") == sha and known.get("grader") == fingerprint:
+                known = read_result(previous)
+                if known is None:
+                    folder.log(chapter, f"{student}: {previous.relative_to(folder.root)} is unreadable; "
+                                        "grading again", echo)
+                elif known.get("submission_sha256") == sha and known.get("grader") == fingerprint:
                     continue
             todo.append((student, sha))
         folder.log(chapter, f"autograde: {len(todo)} to grade with {settings.workers} workers "
@@ -405,7 +485,7 @@ def autograde(chapter: str, folder: ClassFolder, settings: Settings, *, shard=No
                 except Exception as error:  # noqa: BLE001 - one bad submission must not stop the class
                     result = {"student": student, "status": "not graded", "reason": f"grader error: {error}"[:200],
                               "seconds": 0.0, "private_db": str(folder.root / "tmp" / "none.db")}
-                _record(folder, chapter, result, sha, fingerprint)
+                _record(folder, chapter, result, sha, fingerprint, settings)
                 done.append(result)
                 total = sum(result["scores"].values())
                 folder.log(chapter, f"[{len(done)}/{len(todo)}] {student}: {result['status']} {total:g} points "
@@ -435,7 +515,8 @@ def grade_table(chapter: str, folder: ClassFolder) -> pd.DataFrame:
     rows = []
     for student in folder.students(chapter):
         path = folder.result(student, chapter)
-        result = json.loads(path.read_text()) if path.is_file() else {"status": "not graded yet", "scores": {}}
+        result = read_result(path) or {"status": "not graded yet" if not path.exists() else
+                                       "result unreadable: grade again", "scores": {}}
         row = {"student": student, **{name: float(result["scores"].get(name, 0.0)) for name in names}}
         row["total"] = sum(row[name] for name in names)
         row.update(max=maximum, status=result["status"], reason=result.get("reason", ""))
@@ -443,7 +524,18 @@ def grade_table(chapter: str, folder: ClassFolder) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["student", *names, "total", "max", "status", "reason"])
 
 
-def export(chapter: str, folder: ClassFolder) -> tuple[Path, Path]:
+def export_table(chapter: str, folder: ClassFolder, deadlines: Path | None = None, echo=print) -> pd.DataFrame:
+    """The grade table with the sandbox each result was graded in and the late policy applied
+    (``total`` is the raw score; ``penalty`` and ``final`` come from ``deadlines.toml``)."""
+    from . import late
+
+    table = grade_table(chapter, folder)
+    table["sandbox"] = [(read_result(folder.result(student, chapter)) or {}).get("sandbox", "")
+                        for student in table["student"]]
+    return late.apply(table, chapter, folder, deadlines, echo)
+
+
+def export(chapter: str, folder: ClassFolder, deadlines: Path | None = None, echo=print) -> tuple[Path, Path]:
     """grades/<id>.csv and grades/<id>_histogram.png."""
     import matplotlib
     import matplotlib.ticker
@@ -451,7 +543,7 @@ def export(chapter: str, folder: ClassFolder) -> tuple[Path, Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    table = grade_table(chapter, folder)
+    table = export_table(chapter, folder, deadlines, echo)
     out = folder.root / "grades"
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / f"{chapter}.csv"
@@ -475,8 +567,8 @@ def feedback(chapter: str, folder: ClassFolder, echo=print) -> int:
     api = nbgrader_api(folder.config())
     made = 0
     for student in folder.students(chapter):
-        path = folder.result(student, chapter)
-        if path.is_file() and json.loads(path.read_text())["status"] == "graded":
+        result = read_result(folder.result(student, chapter))
+        if result and result["status"] == "graded":
             outcome = api.generate_feedback(chapter, student, force=True)
             made += bool(outcome["success"])
             if not outcome["success"]:
@@ -488,35 +580,83 @@ def status(chapter: str, folder: ClassFolder) -> pd.DataFrame:
     table = grade_table(chapter, folder)
     current = []
     for student in table["student"]:
-        path = folder.result(student, chapter)
-        fresh = path.is_file() and json.loads(path.read_text()).get("submission_sha256") == \
-            sha256(folder.submitted(student, chapter))
+        result = read_result(folder.result(student, chapter))
+        fresh = result is not None and result.get("submission_sha256") == sha256(folder.submitted(student, chapter))
         current.append("yes" if fresh else "no: grade again")
     table["result matches submission"] = current
     return table[["student", "total", "max", "status", "result matches submission", "reason"]]
 
 
-def merge(chapter: str, target: ClassFolder, shards: list[Path], echo=print) -> int:
-    """Combine the results of shard work folders (graded with --shard i/n) into ``target``."""
-    release(chapter, target)
-    merged = 0
+class MergeRefused(RuntimeError):
+    """The shard folders cannot be merged as they are; the message says why and what to do."""
+
+
+def _merge_plan(chapter: str, target: ClassFolder, shards: list[Path]) -> dict[str, tuple[ClassFolder, Path, dict]]:
+    """Check every result of every shard before anything is copied; one result per student."""
+    release, version = release_of(chapter, target.course_root), grader_version()
+    again = f"run `python -m autograder autograde {chapter} --shard i/n` in that folder again, then merge"
+    chosen: dict[str, tuple[ClassFolder, Path, dict]] = {}
+    settings: dict[str, list[str]] = {}
+    problems = []
     for shard_root in shards:
+        if not Path(shard_root).is_dir():
+            problems.append(f"{shard_root}: no such folder")
+            continue
         shard = ClassFolder(shard_root, target.course_root)
-        for result_path in sorted((shard.root / "results" / chapter).glob("*.json")):
-            student = result_path.stem
-            for kind in ("submitted", "autograded", "feedback"):
-                source = shard.root / kind / student / chapter
-                if source.is_dir():
-                    destination = target.root / kind / student / chapter
-                    if destination.exists():
-                        shutil.rmtree(destination)
-                    shutil.copytree(source, destination)
-            result = json.loads(result_path.read_text())
-            if result["status"] == "graded":
-                copy_grades(shard.db, target.db, chapter, student)
-            destination = target.result(student, chapter)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(result_path, destination)
-            merged += 1
-        target.log(chapter, f"merged {shard.root}", echo)
-    return merged
+        paths = sorted((shard.root / "results" / chapter).glob("*.json"))
+        if not paths:
+            problems.append(f"{shard.root}: no results for {chapter}")
+        for path in paths:
+            student, result = path.stem, read_result(path)
+            submitted = shard.submitted(student, chapter)
+            if result is None:
+                problems.append(f"{path}: unreadable or incomplete result file; {again}")
+            elif result.get("release") != release:
+                problems.append(f"{path}: graded against another release of {chapter} "
+                                f"({result.get('release') or 'not recorded'}; this course has {release}); {again}")
+            elif result.get("grader_version") != version:
+                problems.append(f"{path}: graded by another version of the grader "
+                                f"({result.get('grader_version') or 'not recorded'}; this one is {version}); "
+                                "use the same course commit on every machine")
+            elif not submitted.is_file() or sha256(submitted) != result["submission_sha256"]:
+                problems.append(f"{path}: the result is not for the submission in that folder; {again}")
+            else:
+                settings.setdefault(f"{result['grader']} (sandbox: {result.get('sandbox', '?')})", []).append(
+                    str(shard.root))
+                if student in chosen:
+                    if chosen[student][2]["submission_sha256"] != result["submission_sha256"]:
+                        problems.append(f"{student}: graded from different submissions in {chosen[student][0].root} "
+                                        f"and {shard.root}; import the same submissions on every machine")
+                    continue  # the same submission graded in two folders: one row, not two
+                chosen[student] = (shard, path, result)
+    if len(settings) > 1:
+        listing = "; ".join(f"{key}: {', '.join(sorted(set(roots)))}" for key, roots in sorted(settings.items()))
+        problems.append(f"the shards were graded with different settings (--timeout, --memory-gib, --disk-mib, "
+                        f"--profile, --sandbox or --figures): {listing}")
+    if problems:
+        raise MergeRefused(f"merge of {chapter} refused, nothing was copied:\n  " + "\n  ".join(problems))
+    return chosen
+
+
+def merge(chapter: str, target: ClassFolder, shards: list[Path], echo=print) -> int:
+    """Combine the results of shard work folders (graded with --shard i/n) into ``target``.
+
+    Every result is checked first (readable, same release of the chapter, same grader version,
+    same settings, for the submission beside it); if one fails, nothing is copied.
+    """
+    chosen = _merge_plan(chapter, target, shards)
+    release(chapter, target)
+    for student, (shard, result_path, result) in sorted(chosen.items()):
+        for kind in ("submitted", "autograded", "feedback"):
+            source = shard.root / kind / student / chapter
+            destination = target.root / kind / student / chapter
+            if destination.exists():
+                shutil.rmtree(destination)
+            if source.is_dir():
+                shutil.copytree(source, destination)
+        if result["status"] == "graded":
+            copy_grades(shard.db, target.db, chapter, student)
+        write_atomic(target.result(student, chapter), result_path.read_text(encoding="utf-8"))
+    for root in sorted({str(shard.root) for shard, _, _ in chosen.values()}):
+        target.log(chapter, f"merged {root}", echo)
+    return len(chosen)

@@ -90,7 +90,10 @@ def test_autograde_is_idempotent_resumes_and_regrades_only_what_changed(tmp_path
     csv_path, histogram = engine.export(CHAPTER, folder)
     exported = pd.read_csv(csv_path)
     assert list(exported.columns[:1]) == ["student"] and "total" in exported.columns
-    assert len(exported.columns) == 1 + len(table.columns), "a column per graded cell, total, max, status, reason"
+    assert list(exported.columns) == ["student", *table.columns, "sandbox", "submitted_at", "hours_late", "penalty",
+                                      "final"], "a column per graded cell, total, max, status, reason, then the late policy"
+    assert (exported["final"] == exported["total"]).all() and set(exported["sandbox"]) == \
+        {"bubblewrap" if settings.use_sandbox else "none"}
     assert histogram.stat().st_size > 1000
     assert set(engine.status(CHAPTER, folder)["result matches submission"]) == {"yes"}
 

@@ -1,0 +1,186 @@
+"""Grading across machines, with faults injected: this machine stands in for a cluster.
+
+Three shard processes grade copies of one class folder, as three pods or nodes would. Shard 1
+loses its whole process group to SIGKILL in the middle of a submission (a pod evicted), shard
+2 loses only the grader process (the OOM killer), shard 3 finishes but one of its result files
+is corrupted afterwards. Each is started again; after ``merge`` every submission has exactly
+one grade row, equal to that of a single-process run of the same class. A full disk while a
+result is written leaves no partial result anywhere.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import engine
+from autograder.notebooks import learner_path, read, reference_submission
+from conftest import CHAPTERS, REPO_ROOT, WRONG_ANSWERS
+
+CHAPTER = "00_welcome"
+pytestmark = pytest.mark.skipif(CHAPTER not in CHAPTERS, reason=f"{CHAPTER} is not in this course")
+SHARDS = 3
+# Chosen so that shard 1 = {fay, pam}, shard 2 = {cyd, hal}, shard 3 = {ada, bob, gus}
+# (checked below): the two shards that are killed each have a second submission to be killed in.
+WRONG = {"cyd": "stable_softmax__no_max_shift", "fay": "stable_softmax__global_max",
+         "pam": "log_sum_exp__uses_torch_logsumexp"}
+OPTIONS = ["--sandbox=none", "--workers", "1", "--no-feedback", "--timeout", "60"]
+COLUMNS = ["student", "total", "max", "status", "reason"]
+
+
+def _submissions(folder: Path) -> list[str]:
+    folder.mkdir(parents=True)
+    notebooks = {"ada": reference_submission(CHAPTER), "hal": reference_submission(CHAPTER),
+                 "bob": read(learner_path(CHAPTER))}
+    for student, name in WRONG.items():
+        answer = name.split("__")[0]
+        notebooks[student] = reference_submission(
+            CHAPTER, replace={answer: (WRONG_ANSWERS / CHAPTER / f"{name}.py").read_text()})
+    for student, notebook in notebooks.items():
+        nbformat.write(notebook, str(folder / f"{student}.ipynb"))
+    (folder / "gus.ipynb").write_text('{"cells": [')  # a broken file still gets a row
+    return sorted([*notebooks, "gus"])
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory):
+    """The class imported once (copied to every 'machine'), and graded by one process."""
+    root = tmp_path_factory.mktemp("cluster")
+    students = _submissions(root / "incoming")
+    pristine = engine.ClassFolder(root / "pristine")
+    engine.import_submissions(CHAPTER, root / "incoming", pristine, echo=None)
+    reference = engine.ClassFolder(shutil.copytree(pristine.root, root / "single"))
+    settings = engine.Settings(timeout=60, workers=2, feedback=False, use_sandbox=False)
+    engine.autograde(CHAPTER, reference, settings, echo=None)
+    table = engine.grade_table(CHAPTER, reference)
+    return root, pristine, students, table
+
+
+def _command(work: Path, shard: int) -> list[str]:
+    return [sys.executable, "-m", "autograder", "--work-dir", str(work), "autograde", CHAPTER,
+            "--shard", f"{shard}/{SHARDS}", *OPTIONS]
+
+
+def _start(work: Path, shard: int) -> subprocess.Popen:
+    env = {**os.environ, "COURSE_PROFILE": "smoke", "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen(_command(work, shard), cwd=REPO_ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _run(work: Path, shard: int) -> str:
+    process = _start(work, shard)
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == 0, output[-3000:]
+    return output
+
+
+def _results(work: Path) -> list[Path]:
+    return sorted((work / "results" / CHAPTER).glob("*.json"))
+
+
+def _kill_in_second_submission(process: subprocess.Popen, work: Path, whole_group: bool) -> None:
+    """SIGKILL once one result is written and the next submission is being graded."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the shard finished before it could be killed: " + process.stdout.read()
+        if len(_results(work)) == 1 and list((work / "tmp").glob(f"{CHAPTER}-*.db")):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the shard never started its second submission")
+    if whole_group:
+        os.killpg(process.pid, signal.SIGKILL)
+    else:
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    process.stdout.close()
+
+
+def test_killed_and_corrupted_shards_merge_into_the_single_process_grades(single):
+    root, pristine, students, expected = single
+    shards = {i: engine.shard_of(students, (i, SHARDS)) for i in range(1, SHARDS + 1)}
+    assert shards == {1: ["fay", "pam"], 2: ["cyd", "hal"], 3: ["ada", "bob", "gus"]}, \
+        "the shard of a student is a stable hash of the id"
+    machines = {i: shutil.copytree(pristine.root, root / f"machine{i}") for i in shards}
+    running = {i: _start(machines[i], i) for i in shards}
+
+    _kill_in_second_submission(running[1], machines[1], whole_group=True)    # the pod is lost
+    _kill_in_second_submission(running[2], machines[2], whole_group=False)   # only the grader dies
+    output, _ = running[3].communicate(timeout=300)
+    assert running[3].returncode == 0, output[-3000:]
+    for i in (1, 2):
+        kept = _results(machines[i])
+        assert len(kept) == 1 and engine.read_result(kept[0]) is not None, "a killed shard keeps whole results only"
+
+    # Started again, each killed shard grades only what it had not finished.
+    for i in (1, 2):
+        assert "autograde: 1 to grade" in _run(machines[i], i)
+    corrupted = machines[3] / "results" / CHAPTER / "ada.json"
+    corrupted.write_text(corrupted.read_text()[:40])
+
+    merged = engine.ClassFolder(root / "merged")
+    with pytest.raises(engine.MergeRefused, match=r"ada\.json: unreadable or incomplete result file"):
+        engine.merge(CHAPTER, merged, [machines[i] for i in shards], echo=None)
+    assert not _results(merged.root), "a refused merge copies nothing"
+    rerun = _run(machines[3], 3)
+    assert "ada: results/00_welcome/ada.json is unreadable; grading again" in rerun
+    assert "autograde: 1 to grade" in rerun
+
+    assert engine.merge(CHAPTER, merged, [machines[i] for i in shards], echo=None) == len(students)
+    table = engine.grade_table(CHAPTER, merged)
+    assert list(table["student"]) == students and table["student"].is_unique
+    assert table.to_dict("records") == expected.to_dict("records"), "the same grades as one process"
+    assert table["total"].sum() > 0 and (table["status"] == "graded").sum() == len(students) - 1
+    for student in students:
+        assert engine.read_result(merged.result(student, CHAPTER))["sandbox"] == "none"
+
+    # Results from another release of the chapter, another grader, or other settings are refused.
+    for field, value, message in [("release", "0" * 16, "another release of 00_welcome"),
+                                  ("grader_version", "0" * 16, "another version of the grader"),
+                                  ("grader", "0" * 16, "graded with different settings")]:
+        stale = engine.ClassFolder(shutil.copytree(machines[1], root / f"stale-{field}"))
+        path = stale.result("fay", CHAPTER)
+        path.write_text(json.dumps({**json.loads(path.read_text()), field: value}))
+        with pytest.raises(engine.MergeRefused, match=message):
+            engine.merge(CHAPTER, merged, [stale.root, machines[2], machines[3]], echo=None)
+
+
+def test_a_full_disk_leaves_no_partial_result(tmp_path, monkeypatch):
+    root = tmp_path
+    target = root / "disk" / "results" / "ada.json"
+    engine.write_atomic(target, json.dumps({"old": True}))
+    real_write = os.write
+    calls = []
+
+    def half_then_full(handle, data):
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real_write(handle, bytes(data[: len(data) // 2]))  # part of it lands on disk ...
+        raise OSError(errno.ENOSPC, "No space left on device")       # ... then the disk is full
+
+    monkeypatch.setattr(engine.os, "write", half_then_full)
+    with pytest.raises(OSError) as raised:
+        engine.write_atomic(target, json.dumps({"student": "ada", "scores": {"x": 1.0}, "padding": "." * 5000}))
+    monkeypatch.undo()
+    assert raised.value.errno == errno.ENOSPC and len(calls) == 2
+    assert json.loads(target.read_text()) == {"old": True}, "the previous result is untouched"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["ada.json"], "no temporary file is left"
+
+    # Where no result existed, none appears, and a partial file is never taken for a result.
+    monkeypatch.setattr(engine.os, "write", lambda handle, data: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
+    fresh = root / "disk" / "results" / "bob.json"
+    with pytest.raises(OSError):
+        engine.write_atomic(fresh, "{}")
+    monkeypatch.undo()
+    assert not fresh.exists()
+    fresh.write_text('{"student": "bob", "status": "graded", "sco')
+    assert engine.read_result(fresh) is None
