@@ -1,4 +1,4 @@
-# WRONG ANSWER: accepts float masks and masks of the wrong shape.
+# WRONG ANSWER: passes attn_mask as the padding mask and the other way round.
 import math
 
 import torch
@@ -38,26 +38,12 @@ class MultiHeadAttention(nn.Module):
             raise ValueError(f"batch sizes differ: query {tuple(query.shape)}, key {tuple(key.shape)}, value {tuple(value.shape)}")
         if value.shape[1] != L_k:
             raise ValueError(f"key and value must have the same length, got {tuple(key.shape)} and {tuple(value.shape)}")
-
-        allowed = None                                       # True = may attend, broadcast to (B, h, L_q, L_k)
-        if key_padding_mask is not None:
-            if tuple(key_padding_mask.shape) != (B, L_k):
-                raise ValueError(f"key_padding_mask must have shape (B, L_k) = {(B, L_k)}, got {tuple(key_padding_mask.shape)}")
-            allowed = ~key_padding_mask.bool()[:, None, None, :]   # (B, 1, 1, L_k)
-        if attn_mask is not None:
-            if tuple(attn_mask.shape) != (L_q, L_k):
-                raise ValueError(f"attn_mask must have shape (L_q, L_k) = {(L_q, L_k)}, got {tuple(attn_mask.shape)}")
-            allowed = ~attn_mask.bool() if allowed is None else allowed & ~attn_mask.bool()
+        allowed = combine_masks(attn_mask, key_padding_mask, B, L_q, L_k)    # (B, 1, L_q, L_k) or None
 
         q = split_heads(self.q_proj(query), self.num_heads)     # (B, h, L_q, d_k)
         k = split_heads(self.k_proj(key), self.num_heads)       # (B, h, L_k, d_k)
         v = split_heads(self.v_proj(value), self.num_heads)     # (B, h, L_k, d_k)
         scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_k)  # (B, h, L_q, L_k)
-        if allowed is not None:
-            scores = scores.masked_fill(~allowed, float("-inf"))
-        weights = torch.softmax(scores, dim=-1)
-        if allowed is not None:
-            weights = weights.masked_fill(~allowed, 0.0)        # rows with no allowed key: NaN -> 0
-        weights = F.dropout(weights, p=self.dropout, training=self.training)
+        weights = attention_weights(scores, allowed, self.dropout, self.training)
         output = self.out_proj(merge_heads(weights @ v))        # (B, L_q, d_model)
         return output, (weights if need_weights else None)

@@ -1,4 +1,4 @@
-# WRONG ANSWER: a query with no allowed key gets NaN.
+# WRONG ANSWER: passes only the padding mask on: attn_mask is ignored.
 import math
 
 import torch
@@ -38,28 +38,12 @@ class MultiHeadAttention(nn.Module):
             raise ValueError(f"batch sizes differ: query {tuple(query.shape)}, key {tuple(key.shape)}, value {tuple(value.shape)}")
         if value.shape[1] != L_k:
             raise ValueError(f"key and value must have the same length, got {tuple(key.shape)} and {tuple(value.shape)}")
-
-        allowed = None                                       # True = may attend, broadcast to (B, h, L_q, L_k)
-        if key_padding_mask is not None:
-            if not isinstance(key_padding_mask, torch.Tensor) or key_padding_mask.dtype != torch.bool:
-                raise TypeError("key_padding_mask must be a torch.bool tensor (True = padding, ignore)")
-            if tuple(key_padding_mask.shape) != (B, L_k):
-                raise ValueError(f"key_padding_mask must have shape (B, L_k) = {(B, L_k)}, got {tuple(key_padding_mask.shape)}")
-            allowed = ~key_padding_mask[:, None, None, :]   # (B, 1, 1, L_k)
-        if attn_mask is not None:
-            if not isinstance(attn_mask, torch.Tensor) or attn_mask.dtype != torch.bool:
-                raise TypeError("attn_mask must be a torch.bool tensor (True = not allowed)")
-            if tuple(attn_mask.shape) != (L_q, L_k):
-                raise ValueError(f"attn_mask must have shape (L_q, L_k) = {(L_q, L_k)}, got {tuple(attn_mask.shape)}")
-            allowed = ~attn_mask if allowed is None else allowed & ~attn_mask
+        allowed = combine_masks(key_padding_mask, None, B, L_q, L_k)    # (B, 1, L_q, L_k) or None
 
         q = split_heads(self.q_proj(query), self.num_heads)     # (B, h, L_q, d_k)
         k = split_heads(self.k_proj(key), self.num_heads)       # (B, h, L_k, d_k)
         v = split_heads(self.v_proj(value), self.num_heads)     # (B, h, L_k, d_k)
         scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_k)  # (B, h, L_q, L_k)
-        if allowed is not None:
-            scores = scores.masked_fill(~allowed, float("-inf"))
-        weights = torch.softmax(scores, dim=-1)
-        weights = F.dropout(weights, p=self.dropout, training=self.training)
+        weights = attention_weights(scores, allowed, self.dropout, self.training)
         output = self.out_proj(merge_heads(weights @ v))        # (B, L_q, d_model)
         return output, (weights if need_weights else None)

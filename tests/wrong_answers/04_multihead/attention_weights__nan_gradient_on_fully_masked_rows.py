@@ -1,0 +1,15 @@
+# WRONG ANSWER: adds the mask and replaces NaN afterwards: NaN reaches the gradient.
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+def attention_weights(scores: torch.Tensor, allowed: torch.Tensor | None = None,
+                      dropout: float = 0.0, training: bool = False) -> torch.Tensor:
+    if allowed is None:
+        weights = torch.softmax(scores, dim=-1)
+    else:
+        weights = torch.softmax(scores + torch.zeros_like(scores).masked_fill(~allowed, float("-inf")), dim=-1)
+        weights = torch.nan_to_num(weights, nan=0.0)        # rows with no allowed key: NaN -> 0
+    return F.dropout(weights, p=dropout, training=training)

@@ -1,0 +1,14 @@
+# WRONG ANSWER: no zeroing after the softmax: NaN on rows with no allowed key.
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+def attention_weights(scores: torch.Tensor, allowed: torch.Tensor | None = None,
+                      dropout: float = 0.0, training: bool = False) -> torch.Tensor:
+    if allowed is None:
+        weights = torch.softmax(scores, dim=-1)
+    else:
+        weights = torch.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1)
+    return F.dropout(weights, p=dropout, training=training)
