@@ -5,11 +5,11 @@ import pytest
 import torch
 
 from transformer_course import load_text
-from transformer_course.charlm import CharVocab, random_batches, sequential_batches, split_tokens
+from transformer_course.charlm import CharTokenizer, random_batches, sequential_batches, split_tokens
 
 
 def test_vocab_round_trip_and_order():
-    vocab = CharVocab.from_text("hello, world")
+    vocab = CharTokenizer.from_text("hello, world")
     assert vocab.itos == sorted(set("hello, world")) and len(vocab) == vocab.size == 9
     ids = vocab.encode("world, hello")
     assert ids.dtype == torch.long and ids.shape == (12,)
@@ -19,7 +19,7 @@ def test_vocab_round_trip_and_order():
 
 
 def test_vocab_errors_name_the_problem():
-    vocab = CharVocab.from_text("abc")
+    vocab = CharTokenizer.from_text("abc")
     with pytest.raises(ValueError, match="'z'"):
         vocab.encode("abz")
     with pytest.raises(ValueError, match="outside the vocabulary"):
@@ -27,16 +27,16 @@ def test_vocab_errors_name_the_problem():
     with pytest.raises(ValueError, match="1-D"):
         vocab.decode(torch.zeros(2, 2, dtype=torch.long))
     with pytest.raises(ValueError):
-        CharVocab.from_text("")
+        CharTokenizer.from_text("")
     with pytest.raises(ValueError, match="repeated"):
-        CharVocab(["a", "a"])
+        CharTokenizer(["a", "a"])
     with pytest.raises(ValueError, match="single character"):
-        CharVocab(["ab"])
+        CharTokenizer(["ab"])
 
 
 def test_shakespeare_vocabulary():
     text = load_text("tinyshakespeare.txt")
-    vocab = CharVocab.from_text(text)
+    vocab = CharTokenizer.from_text(text)
     assert len(vocab) == 65 and vocab.itos[0] == "\n" and vocab.itos[1] == " "
 
 

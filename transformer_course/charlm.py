@@ -3,10 +3,10 @@
 Used by the GPT chapter (and by anyone who wants a quick next-character task)::
 
     from transformer_course import load_text
-    from transformer_course.charlm import CharVocab, split_tokens, random_batches, sequential_batches
+    from transformer_course.charlm import CharTokenizer, split_tokens, random_batches, sequential_batches
 
     text = load_text("tinyshakespeare.txt")
-    vocab = CharVocab.from_text(text)
+    vocab = CharTokenizer.from_text(text)
     train, val = split_tokens(vocab.encode(text), val_fraction=0.1)   # first 90 %, last 10 %
     x, y = next(random_batches(train, block_size=64, batch_size=12))  # y is x shifted by one
 
@@ -21,8 +21,13 @@ from typing import Iterable, Iterator
 import torch
 
 
-class CharVocab:
-    """A vocabulary of single characters, ids in sorted character order."""
+class CharTokenizer:
+    """Characters to ids and back: every distinct character of a text, ids in sorted character order.
+
+    No special tokens (a language model reading a continuous text needs none). Not to be confused
+    with :class:`transformer_course.tasks.CharVocab`, which puts ``<pad>``, ``<bos>`` and ``<eos>``
+    first for the sequence-to-sequence tasks of chapter 06.
+    """
 
     def __init__(self, chars: Iterable[str]):
         chars = list(chars)
@@ -36,7 +41,7 @@ class CharVocab:
         self.stoi: dict[str, int] = {c: i for i, c in enumerate(chars)}
 
     @classmethod
-    def from_text(cls, text: str) -> "CharVocab":
+    def from_text(cls, text: str) -> "CharTokenizer":
         """Every distinct character of ``text``, sorted."""
         if not text:
             raise ValueError("cannot build a vocabulary from an empty text")
@@ -50,7 +55,7 @@ class CharVocab:
         return len(self.itos)
 
     def __repr__(self) -> str:
-        return f"CharVocab({len(self)} characters)"
+        return f"CharTokenizer({len(self)} characters)"
 
     def encode(self, text: str) -> torch.Tensor:
         """A 1-D int64 tensor of character ids; ``ValueError`` names a character not in the vocabulary."""
