@@ -48,7 +48,7 @@ def _settings(args):
     else:
         print(sandbox.SandboxStatus(False, "--sandbox=none was given").warning(), file=sys.stderr)
         print("Every result file and the grades CSV record sandbox=none.", file=sys.stderr)
-    return Settings(timeout=args.timeout, profile=args.profile, workers=args.workers, memory_gib=args.memory_gib,
+    return Settings(timeout=args.timeout, budget=args.budget, profile=args.profile, workers=args.workers, memory_gib=args.memory_gib,
                     disk_mib=args.disk_mib, use_sandbox=use_sandbox, feedback=not args.no_feedback,
                     figures=args.figures)
 
@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1),
                          help="parallel workers (default: number of cores)")
         sub.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
+        sub.add_argument("--budget", type=int, default=300,
+                         help="seconds allowed for one whole submission; the cells left after it are not run "
+                              "(default 300; 0: no budget)")
         sub.add_argument("--memory-gib", type=float, default=4.0, help="memory cap per submission (default 4)")
         sub.add_argument("--disk-mib", type=float, default=512.0,
                          help="cap on all the files one submission writes (default 512)")
@@ -143,6 +146,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if not report.unplaced else 1
     elif args.command in ("autograde", "grade"):
         settings = _settings(args)
+        if args.command == "grade" and args.deadlines:
+            from . import late
+
+            try:  # a mistake in the deadlines file is found before the grading, not after
+                late.load(args.deadlines)
+            except (OSError, late.PolicyError) as error:
+                print(f"grade refused: {error}", file=sys.stderr)
+                return 2
         if args.command == "grade":
             engine.import_submissions(chapter, args.source, folder)
         engine.autograde(chapter, folder, settings, shard=getattr(args, "shard", None), force=args.force)

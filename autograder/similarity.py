@@ -160,7 +160,8 @@ def render(chapter: str, submissions: list[Submission], pairs: list[Pair], top: 
     shown = [pair for pair in pairs if pair.shared][:top]
     parts = [f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Similarity: {html.escape(chapter)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:80em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #bbb;padding:.3em .6em;vertical-align:top}}pre{{margin:0;font-size:.85em}}
+td,th{{border:1px solid #bbb;padding:.3em .6em;vertical-align:top}}pre{{margin:0;font-size:.85em;white-space:pre-wrap}}
+table.side{{table-layout:fixed;width:100%}}table.side th:first-child{{width:9em}}
 .match{{background:#ffe08a}}.note{{background:#eef3fa;padding:.8em;border-left:4px solid #3b6ea8}}</style>
 </head><body><h1>Similar answers: {html.escape(chapter)}</h1>
 <p class="note">This report ranks pairs of submissions by how much of their answer code is alike after
@@ -181,7 +182,7 @@ matching code.</p>
                      + "</p>")
     for rank, pair in enumerate(shown, start=1):
         parts.append(f'<h2 id="pair{rank}">{rank}. {html.escape(pair.a)} and {html.escape(pair.b)}: '
-                     f'{pair.score:.0%} alike</h2><table><tr><th>answer</th><th>{html.escape(pair.a)}</th>'
+                     f'{pair.score:.0%} alike</h2><table class="side"><tr><th>answer</th><th>{html.escape(pair.a)}</th>'
                      f'<th>{html.escape(pair.b)}</th></tr>')
         for cell, (lines_a, lines_b) in sorted(pair.lines.items()):
             parts.append(f"<tr><td>{html.escape(cell)}</td><td>{_side(by_name[pair.a].cells[cell], lines_a)}</td>"

@@ -9,6 +9,7 @@ result is written leaves no partial result anywhere.
 """
 from __future__ import annotations
 
+import csv
 import errno
 import json
 import os
@@ -20,35 +21,38 @@ import time
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from autograder import engine
+from autograder.__main__ import main
 from autograder.notebooks import learner_path, read, reference_submission
 from conftest import CHAPTERS, REPO_ROOT, WRONG_ANSWERS
 
 CHAPTER = "00_welcome"
 pytestmark = pytest.mark.skipif(CHAPTER not in CHAPTERS, reason=f"{CHAPTER} is not in this course")
 SHARDS = 3
-# Chosen so that shard 1 = {fay, pam}, shard 2 = {cyd, hal}, shard 3 = {ada, bob, gus}
-# (checked below): the two shards that are killed each have a second submission to be killed in.
-WRONG = {"cyd": "stable_softmax__no_max_shift", "fay": "stable_softmax__global_max",
-         "pam": "log_sum_exp__uses_torch_logsumexp"}
+# Chosen so that shard 1 = {abe, fay}, shard 2 = {ari, cyd}, shard 3 = {ada, bob, gus} (checked
+# below): each shard that is killed first finishes a broken file (no kernel, quick), then is
+# killed while it grades its second submission.
+WRONG = {"cyd": "stable_softmax__no_max_shift", "fay": "stable_softmax__global_max"}
+BROKEN = ["abe", "ari", "gus"]
 OPTIONS = ["--sandbox=none", "--workers", "1", "--no-feedback", "--timeout", "60"]
 COLUMNS = ["student", "total", "max", "status", "reason"]
 
 
 def _submissions(folder: Path) -> list[str]:
     folder.mkdir(parents=True)
-    notebooks = {"ada": reference_submission(CHAPTER), "hal": reference_submission(CHAPTER),
-                 "bob": read(learner_path(CHAPTER))}
+    notebooks = {"ada": reference_submission(CHAPTER), "bob": read(learner_path(CHAPTER))}
     for student, name in WRONG.items():
         answer = name.split("__")[0]
         notebooks[student] = reference_submission(
             CHAPTER, replace={answer: (WRONG_ANSWERS / CHAPTER / f"{name}.py").read_text()})
     for student, notebook in notebooks.items():
         nbformat.write(notebook, str(folder / f"{student}.ipynb"))
-    (folder / "gus.ipynb").write_text('{"cells": [')  # a broken file still gets a row
-    return sorted([*notebooks, "gus"])
+    for student in BROKEN:
+        (folder / f"{student}.ipynb").write_text('{"cells": [')  # a broken file still gets a row
+    return sorted([*notebooks, *BROKEN])
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +112,7 @@ def _kill_in_second_submission(process: subprocess.Popen, work: Path, whole_grou
 def test_killed_and_corrupted_shards_merge_into_the_single_process_grades(single):
     root, pristine, students, expected = single
     shards = {i: engine.shard_of(students, (i, SHARDS)) for i in range(1, SHARDS + 1)}
-    assert shards == {1: ["fay", "pam"], 2: ["cyd", "hal"], 3: ["ada", "bob", "gus"]}, \
+    assert shards == {1: ["abe", "fay"], 2: ["ari", "cyd"], 3: ["ada", "bob", "gus"]}, \
         "the shard of a student is a stable hash of the id"
     machines = {i: shutil.copytree(pristine.root, root / f"machine{i}") for i in shards}
     running = {i: _start(machines[i], i) for i in shards}
@@ -139,9 +143,19 @@ def test_killed_and_corrupted_shards_merge_into_the_single_process_grades(single
     table = engine.grade_table(CHAPTER, merged)
     assert list(table["student"]) == students and table["student"].is_unique
     assert table.to_dict("records") == expected.to_dict("records"), "the same grades as one process"
-    assert table["total"].sum() > 0 and (table["status"] == "graded").sum() == len(students) - 1
+    assert table["total"].sum() > 0 and (table["status"] == "graded").sum() == len(students) - len(BROKEN)
     for student in students:
         assert engine.read_result(merged.result(student, CHAPTER))["sandbox"] == "none"
+    # The merged class exports like any other: the CSV says how it was graded, the LMS file has every row.
+    roster = root / "roster.csv"
+    roster.write_text("student,ID\n" + "".join(f"{s},{1000 + n}\n" for n, s in enumerate(students)))
+    assert main(["--work-dir", str(merged.root), "export", CHAPTER, "--format", "canvas", "--roster", str(roster)]) == 0
+    exported = pd.read_csv(merged.root / "grades" / f"{CHAPTER}.csv")
+    assert set(exported["sandbox"]) == {"none"} and list(exported["final"]) == list(expected["total"])
+    with (merged.root / "grades" / f"{CHAPTER}_canvas.csv").open(newline="") as handle:
+        rows = list(csv.reader(handle))[2:]
+    assert {row[1]: float(row[5]) for row in rows} == \
+        {str(1000 + n): total for n, total in enumerate(expected["total"])}
 
     # Results from another release of the chapter, another grader, or other settings are refused.
     for field, value, message in [("release", "0" * 16, "another release of 00_welcome"),
@@ -184,3 +198,15 @@ def test_a_full_disk_leaves_no_partial_result(tmp_path, monkeypatch):
     assert not fresh.exists()
     fresh.write_text('{"student": "bob", "status": "graded", "sco')
     assert engine.read_result(fresh) is None
+
+
+def test_the_sandbox_is_never_dropped_silently(tmp_path, monkeypatch, capsys):
+    from autograder import sandbox
+
+    monkeypatch.setattr(sandbox, "check", lambda: sandbox.SandboxStatus(False, "bwrap: no user namespaces"))
+    for command in (["autograde", CHAPTER], ["grade", CHAPTER, str(tmp_path)]):
+        with pytest.raises(SystemExit, match=r"(?s)refusing to grade.*no user namespaces.*--sandbox=none"):
+            main(["--work-dir", str(tmp_path / "class"), *command])
+    assert not (tmp_path / "class" / "results").exists(), "nothing was graded"
+    assert main(["--work-dir", str(tmp_path / "merged"), "merge", CHAPTER, str(tmp_path / "nowhere")]) == 2
+    assert "nowhere: no such folder" in capsys.readouterr().err
