@@ -3,6 +3,7 @@
 #   make test    install, run every test (notebooks, generation, grading contract, book)
 #   make lab     install, open the course in JupyterLab
 #   make chapters  regenerate chapters/ from solutions/ (instructors)
+#   make translations  update the Chinese edition's catalogues (book/locales/) from the pages
 
 PYTHON ?= python3
 VENV := .venv
@@ -12,7 +13,7 @@ PORT ?= 8000
 TEST_PROFILE ?= smoke
 STAMP := $(VENV)/.installed
 
-.PHONY: setup book book-build serve test lab chapters grade clean
+.PHONY: setup book book-build serve test lab chapters grade clean translations
 
 setup: $(STAMP)
 
@@ -39,6 +40,12 @@ test: setup
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+# The Chinese edition: extract every page's messages into book/locales/zh_CN/ (then translate
+# the new ones in the .po files), and count what is translated per page.
+translations: setup
+	$(PY) tools/editions.py update
+	$(PY) tools/editions.py stat
 
 chapters: setup
 	$(PY) -m autograder generate

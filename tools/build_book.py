@@ -286,6 +286,13 @@ def main(argv: list[str] | None = None) -> int:
     if done.returncode != 0:
         print("jupyter-book failed (warnings are errors); see the messages above", file=sys.stderr)
         return done.returncode
+    zh_start = time.perf_counter()
+    from tools import editions  # the Chinese edition, from the same pages, into _build/html/zh/
+
+    if editions.build_zh() != 0:
+        print("the Chinese edition failed (warnings are errors); see the messages above", file=sys.stderr)
+        return 1
+    print(f"Chinese edition built in {time.perf_counter() - zh_start:.1f} s: {editions.ZH_HTML / 'index.html'}")
     index = REPO_ROOT / "_build" / "html" / "index.html"
     print(f"Jupyter Book built in {time.perf_counter() - start:.1f} s\nthe book: {index}\n"
           f"open it with `make serve` (http://localhost:8000) or in a browser as file://{index}")
