@@ -14,6 +14,9 @@ As a script, for maintainers of the translation:
     python tools/editions.py update   # extract the messages of every page, merge them into the .po files
     python tools/editions.py stat     # translated / untranslated messages per page
 
+``update`` also fills a message that another page has translated already (the same text, or
+the same up to a chapter id), so a paragraph that moves between pages keeps its translation.
+
 ``tools/build_book.py`` calls :func:`build_zh` after the English build: the Chinese edition
 lands in ``_build/html/zh/`` (so that one folder, served or opened from disk, holds both).
 """
@@ -110,13 +113,37 @@ def zh_config() -> Path:
     return write_config(yaml.safe_load(ZH_OVERRIDES.read_text(encoding="utf-8")), ZH_WORK)
 
 
+def zh_toc() -> Path:
+    """``_toc.yml`` with its part captions translated (``_build/zh/_toc.yml``).
+
+    sphinx-external-toc adds the captions after Sphinx has applied the translations, so they are
+    translated here, from the root page's catalogue, where the gettext build puts them.
+    """
+    import yaml
+    from babel.messages.pofile import read_po
+
+    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    strings = {}
+    path = LOCALES / LANGUAGE / "LC_MESSAGES" / f"{toc['root']}.po"
+    if path.is_file():
+        with path.open("rb") as handle:
+            strings = {m.id: m.string for m in read_po(handle) if m.id and m.string and not m.fuzzy}
+    for part in toc.get("parts", []):
+        if part.get("caption") in strings:
+            part["caption"] = strings[part["caption"]]
+    ZH_WORK.mkdir(parents=True, exist_ok=True)
+    out = ZH_WORK / "_toc.yml"
+    out.write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return out
+
+
 def _jupyter_book() -> str:
     return str(Path(sys.executable).parent / "jupyter-book")
 
 
 def build_zh(quiet: bool = True) -> int:
     """Build the Chinese edition from the pages the English build used; copy it to ``_build/html/zh``."""
-    command = [_jupyter_book(), "build", str(REPO_ROOT), "--config", str(zh_config()),
+    command = [_jupyter_book(), "build", str(REPO_ROOT), "--config", str(zh_config()), "--toc", str(zh_toc()),
                "--path-output", str(ZH_WORK), "--warningiserror", "--keep-going"] + (["--quiet"] if quiet else [])
     done = subprocess.run(command, cwd=REPO_ROOT)
     if done.returncode != 0:
@@ -139,8 +166,56 @@ def update_messages() -> int:
     if done.returncode != 0:
         return done.returncode
     pot = GETTEXT_WORK / "_build" / "gettext"
-    return subprocess.run([str(Path(sys.executable).parent / "sphinx-intl"), "update", "-p", str(pot),
-                           "-d", str(LOCALES), "-l", LANGUAGE], cwd=REPO_ROOT).returncode
+    done = subprocess.run([str(Path(sys.executable).parent / "sphinx-intl"), "update", "-p", str(pot),
+                           "-d", str(LOCALES), "-l", LANGUAGE], cwd=REPO_ROOT)
+    if done.returncode == 0:
+        print(f"{reuse_translations()} messages filled from translations of the same text on other pages")
+    return done.returncode
+
+
+_CHAPTER_ID = re.compile(r"\b\d\d_[a-z][a-z0-9_]*\b")
+
+
+def reuse_translations() -> int:
+    """Fill untranslated messages that another page has translated already.
+
+    A message is reused when its text is the same, or the same up to chapter ids (the download
+    note of every chapter page differs only in ``03_attention``). Returns how many were filled.
+    """
+    from babel.messages.pofile import read_po, write_po
+
+    paths = sorted((LOCALES / LANGUAGE / "LC_MESSAGES").rglob("*.po"))
+    catalogues = {}
+    for path in paths:
+        with path.open("rb") as handle:
+            catalogues[path] = read_po(handle)
+    memory = {}
+    for catalogue in catalogues.values():
+        for message in catalogue:
+            if message.id and message.string and not message.fuzzy:
+                ids = _CHAPTER_ID.findall(message.id)
+                if len(set(ids)) <= 1:  # no chapter id, or one chapter's id only
+                    memory.setdefault(_CHAPTER_ID.sub("{chapter}", message.id),
+                                      (ids[0] if ids else None, message.string))
+    filled = 0
+    for path, catalogue in catalogues.items():
+        changed = False
+        for message in catalogue:
+            if not message.id or (message.string and not message.fuzzy):
+                continue
+            ids = _CHAPTER_ID.findall(message.id)
+            known = memory.get(_CHAPTER_ID.sub("{chapter}", message.id))
+            if known is None or len(set(ids)) > 1:
+                continue
+            source_id, string = known
+            message.string = string.replace(source_id, ids[0]) if source_id and ids else string
+            message.flags.discard("fuzzy")
+            filled += 1
+            changed = True
+        if changed:
+            with path.open("wb") as handle:
+                write_po(handle, catalogue, width=76)
+    return filled
 
 
 def statistics() -> dict[str, tuple[int, int, int]]:
