@@ -30,7 +30,7 @@ class Seq2SeqTransformer(nn.Module):
     def __init__(self, src_vocab_size: int, tgt_vocab_size: int, d_model: int = 512, num_heads: int = 8,
                  num_encoder_layers: int = 6, num_decoder_layers: int = 6, d_ff: int = 2048,
                  dropout: float = 0.1, norm_first: bool = False, share_embeddings: bool = False,
-                 tie_output: bool = False):
+                 tie_output: bool = False, max_len: int = 512):
         super().__init__()
         if d_model % 2 != 0 or d_model % num_heads != 0:
             raise ValueError(f"d_model ({d_model}) must be even and divisible by num_heads ({num_heads})")
@@ -46,6 +46,7 @@ class Seq2SeqTransformer(nn.Module):
             self.tgt_embed = self.src_embed
         else:
             self.tgt_embed = nn.Embedding(tgt_vocab_size, d_model)
+        self.pos_embed = nn.Embedding(max_len, d_model)
         self.dropout = nn.Dropout(dropout)
         self.encoder_layers = nn.ModuleList(
             nn.TransformerEncoderLayer(d_model, num_heads, dim_feedforward=d_ff, dropout=dropout,
@@ -62,7 +63,7 @@ class Seq2SeqTransformer(nn.Module):
     def embed(self, tokens: torch.Tensor, embedding: nn.Embedding) -> torch.Tensor:
         """dropout(embedding(tokens) * sqrt(d_model) + PE): (batch, L) int64 -> (batch, L, d_model).
 
-        The positions come from sinusoidal_positions, in the embedding's dtype and device.
+        P is self.pos_embed.weight: row p is added at position p.
         Raises ValueError if tokens is not 2-D, TypeError if it is not an integer tensor.
         """
         if tokens.dim() != 2:
@@ -70,7 +71,7 @@ class Seq2SeqTransformer(nn.Module):
         if tokens.is_floating_point() or tokens.is_complex() or tokens.dtype == torch.bool:
             raise TypeError(f"token ids must be an integer tensor, got {tokens.dtype}")
         x = embedding(tokens) * math.sqrt(self.d_model)
-        positions = sinusoidal_positions(tokens.shape[1], self.d_model, dtype=x.dtype, device=x.device)
+        positions = self.pos_embed(torch.arange(tokens.shape[1], device=tokens.device))
         return self.dropout(x + positions)
 
     def encode(self, src: torch.Tensor, src_key_padding_mask: torch.Tensor | None = None) -> torch.Tensor:
