@@ -30,6 +30,12 @@ FORBIDDEN_ATTRIBUTES = {
     "_C", "overrides", "DisableTorchFunction", "_disable_torch_function", "TorchFunctionMode", "__dict__",
     "__class__", "__globals__", "__code__", "__closure__", "__builtins__", "__subclasses__", "__mro__",
     "f_globals", "f_locals", "f_back", "settrace", "setprofile", "modules", "_getframe", "_exit",
+    # What could switch off or step around ``forbid``'s modes: TorchScript and custom operators run
+    # composite operators without meeting the torch-function layer; these pop the mode stacks.
+    "jit", "library", "_python_dispatch", "_disable_current_modes", "_pop_mode", "_pop_mode_temporarily",
+    "TorchDispatchMode", "_push_mode", "_ops", "_dynamo", "_dispatch",
+    # PyTorch's own Python reference implementations of the built-ins (softmax, layer_norm, ...)
+    "_refs", "_decomp", "_prims",
 }
 # Methods that change what equality, truth or type checks mean.
 FORBIDDEN_METHODS = {
@@ -65,6 +71,12 @@ def scan(source: str) -> list[Finding]:
             for module in modules:
                 if module.split(".")[0] in FORBIDDEN_MODULES:
                     findings.append(Finding(node.lineno, f"imports {module}"))
+                elif FORBIDDEN_ATTRIBUTES.intersection(module.split(".")):
+                    findings.append(Finding(node.lineno, f"imports {module}"))
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    if alias.name in FORBIDDEN_ATTRIBUTES or alias.name in FORBIDDEN_NAMES:
+                        findings.append(Finding(node.lineno, f"imports {alias.name} from {node.module}"))
             for alias in node.names:
                 imported.add((alias.asname or alias.name).split(".")[0])
     for node in ast.walk(tree):
@@ -73,6 +85,13 @@ def scan(source: str) -> list[Finding]:
             findings.append(Finding(line, f"uses {node.id} ({FORBIDDEN_NAMES[node.id]})"))
         elif isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
             findings.append(Finding(line, f"uses .{node.attr}"))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr")
+              and len(node.args) >= 2):
+            name = node.args[1]
+            if isinstance(name, ast.Constant) and name.value in FORBIDDEN_ATTRIBUTES:
+                findings.append(Finding(line, f"uses .{name.value} through {node.func.id}"))
+            elif isinstance(name, (ast.BinOp, ast.JoinedStr, ast.Call)):
+                findings.append(Finding(line, f"{node.func.id} with a name built at run time"))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in FORBIDDEN_METHODS:
             findings.append(Finding(line, f"defines {node.name}"))
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
