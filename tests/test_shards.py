@@ -103,10 +103,42 @@ def _kill_in_second_submission(process: subprocess.Popen, work: Path, whole_grou
         pytest.fail("the shard never started its second submission")
     if whole_group:
         os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
     else:
+        left_behind = _descendants(process.pid)
+        assert left_behind, "the grader had started a worker"
         os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(map(_alive, left_behind)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(map(_alive, left_behind)), "workers and kernels die with the grader"
     process.stdout.close()
+
+
+def _parents() -> dict[int, int]:
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            found[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _descendants(pid: int) -> set[int]:
+    parents, found, frontier = _parents(), set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def test_killed_and_corrupted_shards_merge_into_the_single_process_grades(single):
