@@ -193,4 +193,7 @@ def apply(table, chapter: str, folder, deadlines: Path | None, echo=print):
             folder.log(chapter, f"{row['student']}: late: {verdict.reason} (time: {source}); "
                                 f"{row['total']:g} -> {verdict.final:g}", echo)
     table["submitted_at"], table["hours_late"], table["penalty"], table["final"] = times, hours, penalties, finals
+    for student in sorted(set(data.get("extensions", {}).get(chapter, {})) - set(table["student"])):
+        folder.log(chapter, f"WARNING: {path} gives {student!r} an extension for {chapter}, but no such student "
+                            "has a submission (a misspelt id?)", echo)
     return table

@@ -130,5 +130,12 @@ def test_import_records_the_hand_in_time_and_export_applies_the_policy(tmp_path)
     assert len(lines) == 1 and lines[0].startswith("bob: late: 25.52 h late") and "capped at 40%" in lines[0]
     assert "bob: late:" in (folder.root / "log" / "00_welcome.log").read_text()
 
+    # An extension for an id with no submission (a typo) is not silently ignored.
+    (folder.root / "deadlines.toml").write_text(
+        "[chapters.00_welcome]\ndeadline = 2026-12-01T23:59:00Z\n[extensions.00_welcome]\nBob = { days = 3 }\n")
+    lines.clear()
+    late.apply(table, "00_welcome", folder, None, echo=lines.append)
+    assert lines[-1].startswith("WARNING:") and "'Bob' an extension for 00_welcome, but no such student" in lines[-1]
+
     with pytest.raises(late.PolicyError, match="no such deadlines file"):
         late.apply(table, "00_welcome", folder, tmp_path / "missing.toml")
