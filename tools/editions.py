@@ -141,13 +141,33 @@ def _jupyter_book() -> str:
     return str(Path(sys.executable).parent / "jupyter-book")
 
 
+def _translations_digest() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(LOCALES.rglob("*.po")) + [ZH_OVERRIDES, REPO_ROOT / "_toc.yml"]:
+        digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def build_zh(quiet: bool = True) -> int:
-    """Build the Chinese edition from the pages the English build used; copy it to ``_build/html/zh``."""
+    """Build the Chinese edition from the pages the English build used; copy it to ``_build/html/zh``.
+
+    Sphinx rebuilds only the pages whose sources or catalogues changed, but a translated title
+    also appears in every other page's navigation: when any catalogue changed, every page is
+    written again (``--all``).
+    """
+    stamp = ZH_WORK / "translations.sha256"
+    digest = _translations_digest()
+    fresh = not stamp.is_file() or stamp.read_text() != digest
     command = [_jupyter_book(), "build", str(REPO_ROOT), "--config", str(zh_config()), "--toc", str(zh_toc()),
-               "--path-output", str(ZH_WORK), "--warningiserror", "--keep-going"] + (["--quiet"] if quiet else [])
+               "--path-output", str(ZH_WORK), "--warningiserror", "--keep-going"]
+    command += (["--all"] if fresh else []) + (["--quiet"] if quiet else [])
     done = subprocess.run(command, cwd=REPO_ROOT)
     if done.returncode != 0:
+        stamp.unlink(missing_ok=True)
         return done.returncode
+    stamp.write_text(digest)
     if ZH_HTML.exists():
         shutil.rmtree(ZH_HTML)
     shutil.copytree(ZH_WORK / "_build" / "html", ZH_HTML)
