@@ -26,8 +26,10 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# Also installs MathJax with npm (package-lock.json) when Node.js is present, and builds the
+# PDF edition when Chromium is (each says so when it is missing).
 book-build: setup
-	$(PY) tools/build_book.py
+	$(PY) tools/build_book.py --pdf
 
 book: book-build serve
 

@@ -25,3 +25,19 @@ def answer_id_of(path: Path) -> str:
 @pytest.fixture(params=CHAPTERS)
 def chapter_id(request) -> str:
     return request.param
+
+
+@pytest.fixture(scope="session")
+def built_book() -> Path:
+    """``_build/html``, built once per test session by ``tools/build_book.py`` (test_book.py and
+    test_browser.py both use it). The PDF edition is built too when Chromium is installed."""
+    import shutil
+    import subprocess
+
+    command = [sys.executable, str(REPO_ROOT / "tools" / "build_book.py")]
+    if shutil.which("chromium"):
+        command.append("--pdf")
+    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+    print(done.stdout[-4000:])
+    assert done.returncode == 0, f"the book build failed:\n{done.stdout[-6000:]}\n{done.stderr[-6000:]}"
+    return REPO_ROOT / "_build" / "html"

@@ -52,9 +52,30 @@ from tools.kernels import encrypt_kernel_transport  # noqa: E402
 
 encrypt_kernel_transport()  # kernels without the "running over TCP without encryption" warning
 
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+import book_pages  # noqa: E402
+
 CACHE_DIR = REPO_ROOT / ".cache" / "book"
 BOOK_CHAPTERS = REPO_ROOT / "book" / "chapters"
+GENERATED = REPO_ROOT / "book" / "_generated"
+TIMES_RECORD = REPO_ROOT / "book" / "build-times.json"
+EXTRA = REPO_ROOT / "_build" / "book-extra"   # html_extra_path in _config.yml
+MATHJAX_SOURCE = REPO_ROOT / "node_modules" / "mathjax" / "es5"
+PDF_NAME = "transformer-course.pdf"
 CELL_TIMEOUT = 3600
+
+# Run in the kernel before the notebook (and removed afterwards): every matplotlib figure
+# then carries, next to its PNG, a text description that becomes the image's alt text.
+# (Registered around every cell: `%matplotlib inline` drops the formatters of Figure.)
+ALT_TEXT_HOOK = """\
+def _course_alt_text_hook(*_):
+    import matplotlib.figure
+    from transformer_course.plotting import describe_figure
+    get_ipython().display_formatter.formatters["text/plain"].for_type(
+        matplotlib.figure.Figure, lambda figure, printer, cycle: printer.text(describe_figure(figure)))
+get_ipython().events.register("pre_run_cell", _course_alt_text_hook)
+get_ipython().events.register("post_execute", _course_alt_text_hook)  # before inline's flush_figures
+"""
 
 
 def toc_chapters() -> list[str]:
@@ -138,8 +159,8 @@ def download_note(chapter_id: str, executed: nbformat.NotebookNode):
         f"is already running from `make lab`, <a href=\"http://localhost:8888/lab/tree/{notebook}\">open "
         f"`{notebook}` in it</a>. The outputs below come from a run of the reference solution; "
         "the exercise cells show what you will fill in.\n\n"
-        f"<span class=\"course-run-profile\">Outputs made with the **`{profile}`** run profile "
-        f"({book_pages.PROFILE_NOTES.get(profile, 'see Setup')}){when}{took}.</span> "
+        f"Outputs made with the **`{profile}`** run profile "
+        f"({book_pages.PROFILE_NOTES.get(profile, 'see Setup')}){when}{took}. "
         "Your own run picks the profile for your machine ([Setup](../setup.md#run-profiles)).\n"
         ":::"
     )
@@ -174,6 +195,7 @@ def book_page(chapter_id: str, executed: nbformat.NotebookNode) -> nbformat.Note
                 cell.metadata.setdefault("mystnb", {}).setdefault("image", {})["alt"] = " / ".join(described)
         for key in ("nbgrader", "deletable", "editable"):
             cell.metadata.pop(key, None)
+    page.metadata["course_build"] = executed.metadata.get("course_build", {})
     page.cells.insert(1, download_note(chapter_id, executed))
     return page
 
@@ -214,7 +236,7 @@ def generate_landing_parts(chapters: list[str]) -> None:
         book_pages.times_table(book_pages.read_record(TIMES_RECORD), chapters), encoding="utf-8")
     pdf = EXTRA / PDF_NAME
     (GENERATED / "pdf-edition.md").write_text(
-        f'The whole book in one file for printing or reading offline: <a href="{PDF_NAME}">{PDF_NAME}</a> '
+        f'The whole book in one file for printing or reading offline: <a href="../{PDF_NAME}">{PDF_NAME}</a> '
         f'({pdf.stat().st_size / 2**20:.1f} MiB, built with this edition).\n'
         if pdf.is_file() else
         "The PDF edition is built by `make book` on a machine with Chromium (`python tools/build_book.py --pdf`); "
@@ -242,9 +264,12 @@ def build_pdf() -> str:
         return "*** PDF edition skipped: no Chromium on this machine (apt-get install chromium) ***"
     start = time.perf_counter()
     done = jupyter_book("--builder", "singlehtml")
-    single = REPO_ROOT / "_build" / "singlehtml" / "index.html"
-    if done.returncode != 0 or not single.is_file():
+    built = REPO_ROOT / "_build" / "singlehtml" / "book" / "intro.html"  # index.html only redirects here
+    if done.returncode != 0 or not built.is_file():
         raise SystemExit("the single-page build for the PDF edition failed; see the messages above")
+    # The single page's links to _static/ and _images/ are written relative to the build's root.
+    single = REPO_ROOT / "_build" / "singlehtml" / "print.html"
+    shutil.copy2(built, single)
     # The virtual-time budget lets MathJax typeset every formula before the page is printed.
     printed = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                               "--disable-background-networking", "--no-pdf-header-footer",
