@@ -90,6 +90,7 @@ class Settings:
     """How to grade: limits, profile, workers."""
 
     timeout: int = 120
+    budget: int = 300  # seconds for a whole submission (autograder/execute.py); 0: no budget
     profile: str = "smoke"
     workers: int = max(1, os.cpu_count() or 1)
     memory_gib: float = 4.0
@@ -139,6 +140,7 @@ class ClassFolder:
         config.CourseDirectory.release_directory = str(self.root / "release")
         config.CourseDirectory.db_url = f"sqlite:///{db or self.db}"
         config.SandboxedExecute.timeout = settings.timeout
+        config.SandboxedExecute.budget = settings.budget
         config.SandboxedExecute.memory_bytes = int(settings.memory_gib * 1024**3)
         config.SandboxedExecute.disk_bytes = int(settings.disk_mib * 1024**2)
         config.SandboxedExecute.processes = settings.processes
@@ -294,7 +296,7 @@ def grader_version() -> str:
 def grader_fingerprint(folder: ClassFolder, chapter: str, settings: Settings) -> str:
     """What a result depends on besides the submission: the tests, the grader, the settings."""
     digest = hashlib.sha256(f"{release_of(chapter, folder.course_root)} {grader_version()}".encode())
-    digest.update(json.dumps([settings.timeout, settings.profile, settings.memory_gib, settings.disk_mib,
+    digest.update(json.dumps([settings.timeout, settings.budget, settings.profile, settings.memory_gib, settings.disk_mib,
                               settings.processes, settings.use_sandbox, settings.figures]).encode())
     return digest.hexdigest()[:16]
 

@@ -15,7 +15,10 @@ What it adds:
   the token;
 * figures are not drawn unless asked for (``--figures``): they earn no points;
 * the files a kernel writes are capped as a whole (:class:`DiskGuard`), not only one by one;
-* each cell has a time limit and a cap on the output it may keep; a kernel that dies
+* each cell has a time limit, and the whole submission a time budget (``--budget``): once
+  it is spent, the cells not yet run are not run and say why, so that a submission stuck in
+  a loop holds a worker for the budget at most, not the per-cell limit once per test cell;
+* each cell has a cap on the output it may keep; a kernel that dies
   (``os._exit``, a memory bomb, killing itself) is restarted, the cells before are replayed,
   and grading goes on after the cell that killed it.
 """
@@ -30,6 +33,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from jupyter_client import AsyncKernelManager
@@ -53,6 +57,7 @@ for _course_mime in ("image/png", "image/jpeg", "image/svg+xml", "application/pd
     get_ipython().display_formatter.formatters[_course_mime].enabled = False
 del _course_mime"""
 MAX_RESTARTS = 4
+DEFAULT_BUDGET = 300  # seconds for a whole submission; a chapter takes well under a minute in the smoke profile
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -226,10 +231,53 @@ class DiskGuard:
         self._thread.join()
 
 
+class _Budget:
+    """The time left to a submission: each cell's limit is the smaller of the per-cell limit and
+    what is left, and a cell cut short by the budget says so."""
+
+    def __init__(self, seconds: int, per_cell: int):
+        self.seconds, self.per_cell = seconds, per_cell
+        self.deadline = time.monotonic() + seconds if seconds > 0 else None
+        self.limited, self.started = False, time.monotonic()
+
+    def left(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+    def spent(self) -> bool:
+        return self.left() < 1
+
+    def arm(self, client) -> bool:
+        """Set the next cell's time limit; False when (less than a second) is left."""
+        left = self.left()
+        if left < 1:
+            return False
+        self.limited = left < self.per_cell
+        client.timeout = int(left) if self.limited else self.per_cell
+        self.started = time.monotonic()
+        return True
+
+    def explain(self, cell) -> None:
+        """After a cell: say why it stopped if it ran out of time (the kernel's own output is only
+        the KeyboardInterrupt of the interruption)."""
+        elapsed = time.monotonic() - self.started
+        if self.limited and self.spent():
+            cell.outputs.append(_error(
+                "TimeBudgetExceeded", f"the submission used up its time budget of {self.seconds} s while this cell ran"))
+        elif elapsed >= self.per_cell:
+            cell.outputs.append(_error("CellTimeoutError", f"the cell ran past {self.per_cell} s"))
+
+    def skip(self, nb, indices: list[int]) -> None:
+        why = f"not run: the submission used up its time budget of {self.seconds} s"
+        for index in indices:
+            nb.cells[index].outputs = [_error("TimeBudgetExceeded", why)]
+
+
 class SandboxedExecute(NbGraderPreprocessor):
     """Execute a restored submission in the sandbox and decide which test cells completed."""
 
     timeout = Integer(120, help="seconds allowed per cell").tag(config=True)
+    budget = Integer(DEFAULT_BUDGET, help="seconds allowed for the whole submission, restarts included (0: none)"
+                     ).tag(config=True)
     memory_bytes = Integer(sandbox.Limits.memory_bytes).tag(config=True)
     processes = Integer(sandbox.Limits.processes).tag(config=True)
     cpu_seconds = Integer(sandbox.Limits.cpu_seconds).tag(config=True)
@@ -306,6 +354,10 @@ class SandboxedExecute(NbGraderPreprocessor):
             folder.chmod(0o777)
             manager = SandboxedKernelManager(kernel_name="python3", transport="ipc", ip=str(folder / "kernel"))
             manager.connection_file = str(folder / "kernel.json")
+            if "transport_encryption" in manager.trait_names():
+                # ipc sockets in the kernel's private folder; a process-wide "auto" (tools/kernels.py)
+                # would give the kernel CurveZMQ keys, and it dies before replying inside the sandbox
+                manager.transport_encryption = "disabled"
             manager.sandbox_prefix = sandbox.sandbox_command(folder, limits, worker=self.worker,
                                                              hide=[Path(p) for p in self.hide],
                                                              use_bwrap=self.use_sandbox)
@@ -326,17 +378,21 @@ class SandboxedExecute(NbGraderPreprocessor):
         nb.cells.insert(0, new_code_cell(PREAMBLE if self.draw_figures else PREAMBLE + NO_FIGURE_IMAGES))
         try:
             with guard:
-                self._run_cells(client, nb, guard)
+                self._run_cells(client, nb, guard, _Budget(self.budget, self.timeout))
         finally:
             nb.cells.pop(0)
         return {index - 1 for index in client.truncated}
 
     @staticmethod
-    def _run_cells(client, nb, guard: DiskGuard) -> None:
+    def _run_cells(client, nb, guard: DiskGuard, budget: _Budget | None = None) -> None:
+        budget = budget or _Budget(0, client.timeout)
         code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         start, dead = 1, set()
         while start < len(code_cells):
             current = None
+            if budget.spent():
+                budget.skip(nb, code_cells[start:])
+                break
             try:
                 client.km = None
                 with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
@@ -344,13 +400,19 @@ class SandboxedExecute(NbGraderPreprocessor):
                     # (set only now: the guard measures while a kernel runs, never during a restart)
                     for index in code_cells[:start]:
                         if index not in dead:  # replay what ran before the kernel died; keep the first outputs
+                            if not budget.arm(client):
+                                break
                             first_run = nb.cells[index]
                             client.execute_cell(copy.deepcopy(first_run), index, store_history=False)
                             nb.cells[index] = first_run  # nbclient stores the replayed copy in the notebook
                             reap_strays(client.km)
                     for position in range(start, len(code_cells)):
                         current = code_cells[position]
+                        if not budget.arm(client):
+                            budget.skip(nb, code_cells[position:])
+                            break
                         client.execute_cell(nb.cells[current], current)
+                        budget.explain(nb.cells[current])
                         if reap_strays(client.km):
                             nb.cells[current].outputs.append(new_output(
                                 "stream", name="stdout", text="[grader: stopped the processes this cell started]\n"))

@@ -25,7 +25,8 @@ class GradingResult:
 
 def grade_folder(chapter_id: str, submissions: Path, *, work_dir: Path = WORK_DIR, timeout: int = 120,
                  profile: str = "smoke", feedback: bool = True, course_root: Path = REPO_ROOT,
-                 workers: int | None = None, use_sandbox: bool | None = None, log=print) -> GradingResult:
+                 workers: int | None = None, use_sandbox: bool | None = None, budget: int | None = None,
+                 log=print) -> GradingResult:
     """Import ``submissions`` for ``chapter_id`` into ``work_dir``, grade what changed, export the grades."""
     start = time.perf_counter()
     if use_sandbox is None:
@@ -36,6 +37,8 @@ def grade_folder(chapter_id: str, submissions: Path, *, work_dir: Path = WORK_DI
     settings = Settings(timeout=timeout, profile=profile, feedback=feedback, use_sandbox=use_sandbox)
     if workers:
         settings.workers = workers
+    if budget is not None:
+        settings.budget = budget
     folder = ClassFolder(work_dir, course_root)
     report = import_submissions(chapter_id, submissions, folder, echo=log)
     autograde(chapter_id, folder, settings, echo=log)
