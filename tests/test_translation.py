@@ -51,7 +51,8 @@ def has_words(text: str) -> bool:
     """Whether a message has prose to translate (not a formula, nor only code, numbers or a name)."""
     if re.match(r"\s*\\[a-zA-Z]", text):  # a display formula: \operatorname{...}, \frac, \begin
         return False
-    return bool(re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}", _MARKUP.sub("", text)))
+    prose = re.sub(r"\\[a-zA-Z]+", "", _MARKUP.sub("", text))  # without maths, code and TeX commands
+    return bool(re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}", prose))
 
 
 # ---------------------------------------------------------------------------------------------
