@@ -25,8 +25,9 @@ COURSE_CMAP = "viridis"
 # Okabe & Ito (2008), "Color Universal Design": black first, then the seven colours.
 OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3)), (0, (8, 2, 1, 2)))
-# Yellow (#F0E442) is hard to see on white as a thin line: curves take the other seven first.
-CURVE_COLOURS = tuple(c for c in OKABE_ITO if c != "#F0E442") + ("#F0E442",)
+# The order curves take them in: blue and vermillion first (they differ in lightness as well as
+# hue), black late (a default bar chart in black is heavy), yellow last (faint on white as a thin line).
+CURVE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#000000", "#F0E442")
 
 
 def course_style() -> dict:
