@@ -37,6 +37,8 @@ FORBIDDEN_ATTRIBUTES = {
     # PyTorch's own Python reference implementations of the built-ins (softmax, layer_norm, ...)
     "_refs", "_decomp", "_prims",
 }
+# Forbidden attributes that are also the names of ordinary methods: allowed when called.
+CALLABLE_ATTRIBUTES = {"modules"}
 # Methods that change what equality, truth or type checks mean.
 FORBIDDEN_METHODS = {
     "__eq__", "__ne__", "__bool__", "__hash__", "__torch_function__", "__torch_dispatch__", "__array__",
@@ -79,8 +81,13 @@ def scan(source: str) -> list[Finding]:
                         findings.append(Finding(node.lineno, f"imports {alias.name} from {node.module}"))
             for alias in node.names:
                 imported.add((alias.asname or alias.name).split(".")[0])
+    # ``model.modules()`` (nn.Module's method) is how a model walks its layers; ``sys.modules`` is a
+    # dict that is never called. A called ``.modules`` is therefore allowed.
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Attribute) and node.attr in CALLABLE_ATTRIBUTES and id(node) in called:
+            continue
         if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
             findings.append(Finding(line, f"uses {node.id} ({FORBIDDEN_NAMES[node.id]})"))
         elif isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
