@@ -633,8 +633,8 @@ def _merge_plan(chapter: str, target: ClassFolder, shards: list[Path]) -> dict[s
                 chosen[student] = (shard, path, result)
     if len(settings) > 1:
         listing = "; ".join(f"{key}: {', '.join(sorted(set(roots)))}" for key, roots in sorted(settings.items()))
-        problems.append(f"the shards were graded with different settings (--timeout, --memory-gib, --disk-mib, "
-                        f"--profile, --sandbox or --figures): {listing}")
+        problems.append(f"the shards were graded with different settings (--timeout, --budget, --memory-gib, "
+                        f"--disk-mib, --profile, --sandbox or --figures): {listing}")
     if problems:
         raise MergeRefused(f"merge of {chapter} refused, nothing was copied:\n  " + "\n  ".join(problems))
     return chosen
