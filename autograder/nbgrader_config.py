@@ -28,6 +28,7 @@ from nbgrader.preprocessors import (  # noqa: E402
 )
 
 from autograder.execute import SandboxedExecute  # noqa: E402
+from autograder.feedback import HideHiddenTests  # noqa: E402
 from autograder.sanitize import SanitizeMetadata  # noqa: E402
 
 # Untrusted metadata (renamed, duplicated or half-deleted grade cells) is cleaned before
@@ -37,6 +38,14 @@ c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKern
 
 c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# Feedback is rendered from a copy of the graded notebook without the hidden tests: their source
+# becomes a placeholder and no traceback frame quotes them (autograder/feedback.py). The
+# instructor's autograded notebook keeps everything.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
 # A generous per-cell limit: the smoke profile runs every cell in seconds.
 c.SandboxedExecute.timeout = 120
 

@@ -33,6 +33,7 @@ class GradedChapters:
     def __init__(self, tmp_path_factory):
         self.tmp = tmp_path_factory
         self.results = {}
+        self.feedback_dirs = {}
 
     def __getitem__(self, chapter_id):
         if chapter_id not in self.results:
@@ -49,10 +50,8 @@ class GradedChapters:
         if first_wrong:
             nbformat.write(reference_submission(chapter_id, replace=first_wrong), folder / "all_wrong.ipynb")
         result = grade_folder(chapter_id, folder, work_dir=self.tmp.mktemp(f"work_{chapter_id}"),
-                              feedback=chapter_id == CHAPTERS[0], log=lambda line: None)
-        if chapter_id == CHAPTERS[0]:
-            for student in ("reference", "stub"):
-                assert (result.feedback_dir / student / chapter_id / f"{chapter_id}.html").is_file()
+                              feedback=True, log=lambda line: None)
+        self.feedback_dirs[chapter_id] = result.feedback_dir
         return result.grades.set_index("student"), first_wrong
 
 
@@ -70,6 +69,20 @@ def test_reference_earns_full_marks(chapter_id, graded):
     lost = [name for name in grades.columns[:-4] if row[name] == 0]
     assert row["status"] == "graded"
     assert row["total"] == row["max"] > 0, f"reference solution lost points on {lost}"
+
+
+def test_feedback_keeps_hidden_tests_hidden(chapter_id, graded):
+    """The feedback of the reference, the stub and the wrong answers (see tests/test_feedback.py)."""
+    from autograder.notebooks import secret_lines
+    from test_feedback import check_feedback
+
+    grades, _ = graded[chapter_id]
+    feedback_dir = graded.feedback_dirs[chapter_id]
+    pages = sorted(feedback_dir.glob(f"*/{chapter_id}/{chapter_id}.html"))
+    assert {page.parent.parent.name for page in pages} == set(grades.index), "every submission gets feedback"
+    secrets = secret_lines([chapter_id])
+    for page in pages:
+        check_feedback(page, feedback_dir.parent, chapter_id, secrets)
 
 
 def test_untouched_learner_notebook_earns_zero(chapter_id, graded):
