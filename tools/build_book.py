@@ -192,7 +192,8 @@ def book_page(chapter_id: str, executed: nbformat.NotebookNode) -> nbformat.Note
             cell.execution_count = reference.execution_count
             described = alt_texts(cell.outputs)
             if described:  # myst-nb applies the cell's image options to each image it shows
-                cell.metadata.setdefault("mystnb", {}).setdefault("image", {})["alt"] = " / ".join(described)
+                # An alt text the chapter's author wrote (cell metadata mystnb.image.alt) wins.
+                cell.metadata.setdefault("mystnb", {}).setdefault("image", {}).setdefault("alt", " / ".join(described))
         for key in ("nbgrader", "deletable", "editable"):
             cell.metadata.pop(key, None)
     page.metadata["course_build"] = executed.metadata.get("course_build", {})
