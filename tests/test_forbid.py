@@ -205,3 +205,26 @@ def test_everything_is_restored_after_the_block():
         pass
     assert (torch.softmax, F.softmax, torch.Tensor.softmax) == before
     assert torch.allclose(A._softmax(q, -1, False), torch.softmax(q, -1))
+
+
+@pytest.mark.parametrize("source", [
+    "import torch\nscripted = torch.jit.script(lambda_softmax)",
+    "from torch.utils._python_dispatch import _disable_current_modes",
+    "import torch\nwith torch.utils._python_dispatch._disable_current_modes():\n    pass",
+    "from torch import library",
+    "import torch._refs\nsoftmax = torch._refs.softmax",
+    "from torch._C import _nn",
+    "import torch\nC = getattr(torch, '_C')",
+])
+def test_the_tamper_scan_flags_the_ways_around_forbid(source):
+    from autograder.static_checks import scan
+
+    assert scan(source), f"not flagged: {source!r}"
+
+
+def test_the_tamper_scan_leaves_ordinary_code_alone():
+    from autograder.static_checks import scan
+
+    source = ("import torch\nimport torch.nn.functional as F\nfrom torch.nn.modules.activation import MultiheadAttention\n"
+              "def act(x, name):\n    return getattr(F, name.lower())(x) + getattr(x, 'dtype', None) is None\n")
+    assert scan(source) == []
