@@ -3,7 +3,8 @@
 * The reference answers placed into the learner notebook earn full marks.
 * The untouched learner notebook earns zero, and still gets a grade row.
 * Each plausible wrong answer in tests/wrong_answers/<id>/ loses points on the test
-  cells that follow its answer cell.
+  cells that follow its answer cell, and on no other exercise's cells.
+* The feedback of every graded submission shows no hidden-test or solution line.
 
 The first two, and one wrong answer per exercise, go through the real grading command
 (nbgrader autograde, hidden tests restored). Every wrong answer is also checked on its

@@ -282,7 +282,7 @@ def expect_error(error_type, function, *args, match: str | None = None, **kwargs
     """
     called = getattr(function, "__name__", "")
     called = "" if called in ("", "<lambda>") else f" from {called}"
-    expected = (" or ".join(kind.__name__ for kind in error_type) if isinstance(error_type, tuple)
+    expected = (" or ".join(kind.__name__ for kind in error_type) if _isinstance(error_type, _tuple)
                 else error_type.__name__)
     try:
         function(*args, **kwargs)
