@@ -20,7 +20,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from .course import WORK_DIR, chapter_ids, generate
+from .course import DEFAULT_BUDGET, WORK_DIR, chapter_ids, generate
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -76,9 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1),
                          help="parallel workers (default: number of cores)")
         sub.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
-        sub.add_argument("--budget", type=int, default=300,
+        sub.add_argument("--budget", type=int, default=DEFAULT_BUDGET,
                          help="seconds allowed for one whole submission; the cells left after it are not run "
-                              "(default 300; 0: no budget)")
+                              f"(default {DEFAULT_BUDGET}; 0: no budget)")
         sub.add_argument("--memory-gib", type=float, default=4.0, help="memory cap per submission (default 4)")
         sub.add_argument("--disk-mib", type=float, default=512.0,
                          help="cap on all the files one submission writes (default 512)")

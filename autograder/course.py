@@ -14,6 +14,9 @@ from traitlets.config.loader import PyFileConfigLoader
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = Path(__file__).resolve().parent / "nbgrader_config.py"
 WORK_DIR = REPO_ROOT / "autograder" / "work"
+# Seconds allowed for one whole submission (0: no budget); a chapter takes well under a minute
+# in the smoke profile. The execution step, the settings and the command line all read it here.
+DEFAULT_BUDGET = 300
 
 # nbgrader runs the `alembic` and `jupyter` executables by name: make sure the ones
 # installed next to this interpreter are found even when the virtual environment is

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .course import REPO_ROOT, base_config, check_chapter, nbgrader_api
+from .course import DEFAULT_BUDGET, REPO_ROOT, base_config, check_chapter, nbgrader_api
 from .notebooks import source_path
 
 STUDENT_ID = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -90,7 +90,7 @@ class Settings:
     """How to grade: limits, profile, workers."""
 
     timeout: int = 120
-    budget: int = 300  # seconds for a whole submission (autograder/execute.py); 0: no budget
+    budget: int = DEFAULT_BUDGET  # seconds for a whole submission; 0: no budget
     profile: str = "smoke"
     workers: int = max(1, os.cpu_count() or 1)
     memory_gib: float = 4.0

@@ -45,7 +45,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Integer, List, Unicode
 
 from . import sandbox
-from .course import REPO_ROOT
+from .course import DEFAULT_BUDGET, REPO_ROOT
 from .static_checks import scan
 
 PREAMBLE = "import transformer_course.grading as _course_grading_preloaded"
@@ -57,7 +57,6 @@ for _course_mime in ("image/png", "image/jpeg", "image/svg+xml", "application/pd
     get_ipython().display_formatter.formatters[_course_mime].enabled = False
 del _course_mime"""
 MAX_RESTARTS = 4
-DEFAULT_BUDGET = 300  # seconds for a whole submission; a chapter takes well under a minute in the smoke profile
 
 
 class SandboxedKernelManager(AsyncKernelManager):
