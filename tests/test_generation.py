@@ -117,17 +117,45 @@ def _secret_blocks(chapter_id: str) -> dict[str, set[str]]:
 SHARED_LINE_LIMIT = 3
 
 
+def _answers_in(text: str, skip: str | None = None) -> list[str]:
+    """Every chapter's (but ``skip``'s) answer or hidden-test block of which ``text`` holds three or more lines."""
+    public = {_code_line(line) for line in text.splitlines()}
+    found = []
+    for chapter in CHAPTERS:
+        if chapter == skip:
+            continue
+        for block, lines in _secret_blocks(chapter).items():
+            shown = sorted(lines & public)
+            if len(shown) >= SHARED_LINE_LIMIT:
+                found.append(f"{chapter}/{block}: {len(shown)} lines, e.g. {shown[:3]}")
+    return found
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_no_chapter_hands_out_another_chapters_answer(chapter):
     """A learner notebook never shows, as given code, three or more lines of another chapter's
     graded answer or hidden tests: the book and chapters/ are published together."""
-    public = {_code_line(line) for cell in read(learner_path(chapter)).cells for line in cell.source.split("\n")}
-    handed_out = []
-    for other in CHAPTERS:
-        if other == chapter:
-            continue
-        for block, lines in _secret_blocks(other).items():
-            shown = sorted(lines & public)
-            if len(shown) >= SHARED_LINE_LIMIT:
-                handed_out.append(f"{other}/{block}: {len(shown)} lines, e.g. {shown[:3]}")
+    notebook = "\n".join(cell.source for cell in read(learner_path(chapter)).cells)
+    handed_out = _answers_in(notebook, skip=chapter)
     assert not handed_out, f"chapters/{chapter} shows another chapter's answer:\n" + "\n".join(handed_out)
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in (REPO_ROOT / "transformer_course").glob("*.py")))
+def test_the_helper_package_hands_out_no_answer(module):
+    """The helper package ships with the learner notebooks: no module of it may hold three or more
+    lines of any chapter's graded answer or hidden tests (chapter 08's and 09's shared BERT code
+    is built on ``transformers``, not on an answer)."""
+    handed_out = _answers_in((REPO_ROOT / "transformer_course" / module).read_text(encoding="utf-8"))
+    assert not handed_out, f"transformer_course/{module} holds a chapter's answer:\n" + "\n".join(handed_out)
+
+
+def test_the_answer_scan_sees_a_planted_copy():
+    """The scan is not vacuous: three lines of a real answer pasted into a module, re-indented and
+    with other comments, are found."""
+    from autograder.notebooks import _split, grade_id
+
+    cell = next(c for c in read(source_path("05_block")).cells if is_answer(c))
+    secret, _ = _split(cell.source)
+    lines = [line for line in secret if len(_code_line(line)) >= 12 and "=" in line][:SHARED_LINE_LIMIT]
+    module = "def helper(x):\n" + "\n".join("        " + line.strip() + "  # a comment of mine" for line in lines)
+    assert any(found.startswith(f"05_block/{grade_id(cell)}") for found in _answers_in(module))
