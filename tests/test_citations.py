@@ -24,7 +24,8 @@ from conftest import REPO_ROOT
 
 REFERENCES = REPO_ROOT / "book" / "references.md"
 
-_NAME = r"[A-Z][a-zà-ÿ]+(?:[-'][A-Z]?[a-zà-ÿ]+)*"   # Vaswani, Lee-Thorp, Holtzman
+# Vaswani, Lee-Thorp, Holtzman, and surnames of two words (Ben Zaken, van Merriënboer).
+_NAME = r"(?:(?:Ben|van|von|de|der|Le|Di) )?[A-Z][a-zà-ÿ]+(?:[-'][A-Z]?[a-zà-ÿ]+)*"
 _YEAR = r"(?:19|20)\d\d"
 # "Vaswani et al.", "Press & Wolf", "Ba, Kiros and Hinton" (the "and" form needs a year:
 # "Encoder and Decoder" is not a citation), then an optional year.
@@ -137,6 +138,7 @@ def test_every_reference_key_has_a_year_or_is_a_resource():
     ("as shown (Vaswani et al., 2017).", {("Vaswani", "2017")}),
     ("Vaswani et al. (2017) scale", {("Vaswani", "2017")}),
     ("This is Xiong et al.'s main result", {("Xiong", None)}),
+    ("BitFit (Ben Zaken et al., 2022) trains", {("Ben Zaken", "2022")}),
     ("tied (Press & Wolf, 2017)", {("Press", "2017")}),
     ("AdamW (Loshchilov & Hutter):", {("Loshchilov", None)}),
     ("Layer normalisation (Ba, Kiros and Hinton, 2016) normalises", {("Ba", "2016")}),
