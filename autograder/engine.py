@@ -355,6 +355,27 @@ def _short_reason(outcome: dict) -> str:
     return (lines[-1] if lines else "autograde failed")[:200]
 
 
+# What the execution step writes into a graded notebook when it stops or fails a cell for a
+# reason of its own (autograder/execute.py): the CSV's reason column says so, once per kind.
+GRADER_FINDINGS = ("TamperingDetected", "TimeBudgetExceeded", "CellTimeoutError", "DeadKernelError",
+                   "DiskLimitExceeded")
+
+
+def grader_findings(graded_notebook: Path) -> str:
+    """The grader's own findings in a graded notebook, one short phrase per kind, for the CSV."""
+    try:
+        cells = json.loads(graded_notebook.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return ""
+    found: dict[str, str] = {}
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            name = output.get("ename")
+            if output.get("output_type") == "error" and name in GRADER_FINDINGS and name not in found:
+                found[name] = f"{name}: {output.get('evalue', '')}"[:160]
+    return "; ".join(found[name] for name in GRADER_FINDINGS if name in found)
+
+
 def _grade_one(work_root: str, course_root: str, chapter: str, student: str, settings: Settings) -> dict:
     """In a worker process: autograde one submission against a private copy of the gradebook."""
     start = time.perf_counter()
@@ -372,11 +393,11 @@ def _grade_one(work_root: str, course_root: str, chapter: str, student: str, set
         api = nbgrader_api(folder.config(db=private, settings=settings, worker=_WORKER_NUMBER or 0))
         outcome = api.autograde(chapter, student, force=True, create=True)
         if outcome["success"]:
-            result.update(status="graded", reason="")
+            result.update(status="graded", reason=grader_findings(folder.autograded(student, chapter)))
             if settings.feedback:
                 made = api.generate_feedback(chapter, student, force=True)
                 if not made["success"]:
-                    result["reason"] = f"feedback failed: {_short_reason(made)}"
+                    result["reason"] = "; ".join(filter(None, [result["reason"], f"feedback failed: {_short_reason(made)}"]))
         else:
             result.update(status="not graded", reason=_short_reason(outcome))
     result["seconds"] = round(time.perf_counter() - start, 2)

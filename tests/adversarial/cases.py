@@ -47,7 +47,7 @@ class Case:
     raw: bytes | None = None           # the file's bytes, for broken files
     expect_attacked: float | None = 0  # points on the softmax tests (None: not checked)
     expect_untouched: str = "full"     # "full" or "zero"
-    reason: str = ""                   # a substring of the row's reason, for submissions that are not graded
+    reason: str = ""                   # a substring of the row's reason: why it was not graded, or what the grader found
     output: str = ""                   # a substring of the graded notebook's outputs (what the grader did)
     target: str = ATTACKED             # the answer cell that holds the attack
 
@@ -82,7 +82,7 @@ CASES = [
     Case("huge_output", "print('x' * (100 * 1024 * 1024))\n" + CORRECT_SOFTMAX),
     Case("disk_bomb", "chunk = b'x' * (64 * 1024 * 1024)\nnumber = 0\nwhile True:\n"
                       "    with open(f'filler{number}.bin', 'wb') as filler:\n        filler.write(chunk)\n"
-                      "    number += 1\n" + CORRECT_SOFTMAX, output="DiskLimitExceeded"),
+                      "    number += 1\n" + CORRECT_SOFTMAX, output="DiskLimitExceeded", reason="DiskLimitExceeded"),
     Case("many_files", "number = 0\nwhile True:\n    open(f'empty{number}.txt', 'w').close()\n    number += 1\n"
                        + CORRECT_SOFTMAX, output="DiskLimitExceeded"),
     Case("shared_memory_bomb", "with open('/dev/shm/hog', 'wb') as hog:\n    hog.write(b'x' * 2**30)\n"
@@ -91,7 +91,8 @@ CASES = [
     Case("exception_at_import", "import definitely_not_a_real_module\n" + CORRECT_SOFTMAX),
     Case("sys_exit", "import sys\nsys.exit()\n" + CORRECT_SOFTMAX),
     Case("os_exit", "import os\nos._exit(0)\n" + CORRECT_SOFTMAX),
-    Case("kill_own_kernel", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" + CORRECT_SOFTMAX),
+    Case("kill_own_kernel", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" + CORRECT_SOFTMAX,
+         reason="DeadKernelError"),
     Case("deleted_test_cells", WRONG_SOFTMAX, edit="delete_tests"),
     Case("edited_test_cells", WRONG_SOFTMAX, edit="empty_tests"),
     Case("duplicated_cells", WRONG_SOFTMAX, edit="duplicate_tests"),
@@ -108,7 +109,7 @@ CASES = [
     Case("eq_always_true",
          "class Anything:\n    def __eq__(self, other):\n        return True\n"
          "    def __bool__(self):\n        return True\n\n"
-         "def stable_softmax(x, dim=-1):\n    return Anything()\n"),
+         "def stable_softmax(x, dim=-1):\n    return Anything()\n", reason="TamperingDetected"),
     Case("tensor_subclass",
          "import torch\n\nclass Agreeable(torch.Tensor):\n    pass\n\n"
          "def stable_softmax(x, dim=-1):\n    return torch.zeros_like(x).as_subclass(Agreeable)\n"),
@@ -119,7 +120,7 @@ CASES = [
     Case("monkeypatched_torch_comparisons",
          "import torch\ntorch.allclose = lambda *args, **kwargs: True\n"
          "torch.testing.assert_close = lambda *args, **kwargs: None\ntorch.equal = lambda *args, **kwargs: True\n"
-         + WRONG_SOFTMAX),
+         + WRONG_SOFTMAX, reason="TamperingDetected"),
     Case("monkeypatched_numpy_testing",
          "import numpy as np\nnp.testing.assert_allclose = lambda *args, **kwargs: None\n"
          "np.allclose = lambda *args, **kwargs: True\n" + WRONG_SOFTMAX),
