@@ -199,6 +199,18 @@ def test_an_unknown_operator_is_a_test_bug():
             pass
 
 
+def test_flex_attention_is_no_way_around_a_forbidden_attention():
+    """FlexAttention is attention by another road (a higher-order operator, not an ATen one): under
+    forbid's dispatch mode it cannot run at all, so it earns nothing where attention is forbidden."""
+    from torch.nn.attention.flex_attention import flex_attention
+
+    queries = torch.randn(1, 2, 4, 8)
+    assert flex_attention(queries, queries, queries).shape == queries.shape  # it works outside the block
+    with pytest.raises(Exception, match="flex_attention"):
+        with forbid("torch.nn.functional.scaled_dot_product_attention"):
+            flex_attention(queries, queries, queries)
+
+
 def test_everything_is_restored_after_the_block():
     before = (torch.softmax, F.softmax, torch.Tensor.softmax)
     with forbid("torch.softmax", "torch.nn.functional.softmax", "torch.Tensor.softmax"):
