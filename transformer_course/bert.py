@@ -248,7 +248,9 @@ def accuracy(model: torch.nn.Module, ids: torch.Tensor, mask: torch.Tensor, labe
     device = next(model.parameters()).device
     correct = 0
     for start in range(0, len(ids), batch_size):
-        logits = classifier_logits(model, ids[start:start + batch_size].to(device), mask[start:start + batch_size].to(device))
+        rows = slice(start, start + batch_size)
+        width = int(mask[rows].sum(1).max())  # padding is at the end: cut it to this batch's longest row
+        logits = classifier_logits(model, ids[rows, :width].to(device), mask[rows, :width].to(device))
         correct += (logits.argmax(-1).cpu() == labels[start:start + batch_size]).sum().item()
     model.train(was_training)
     return correct / len(ids)
@@ -319,8 +321,9 @@ def fine_tune(model: torch.nn.Module, train: tuple[torch.Tensor, torch.Tensor, t
         losses = []
         for first in range(0, len(ids), batch_size):
             rows = order[first:first + batch_size]
-            batch_ids = ids[rows] if augment is None else augment(ids[rows], generator)
-            logits = classifier_logits(model, batch_ids.to(device), mask[rows].to(device))
+            width = int(mask[rows].sum(1).max())  # padding is at the end: cut it to this batch's longest row
+            batch_ids = ids[rows, :width] if augment is None else augment(ids[rows, :width], generator)
+            logits = classifier_logits(model, batch_ids.to(device), mask[rows, :width].to(device))
             loss = torch.nn.functional.cross_entropy(logits, labels[rows].to(device))
             losses.append(loss.item())
             if regulariser is not None:
