@@ -22,6 +22,8 @@ PREREQUISITES: dict[str, tuple[str, ...]] = {
     "05_block": ("04_multihead",),
     "06_encoder_decoder": ("05_block",),
     "07_gpt": ("01_tokens", "05_block"),
+    "08_bert": ("05_block",),
+    "09_peft": ("08_bert",),
 }
 # The shortest path to a working GPT: character tokens are enough for chapter 07, so the
 # fast track skips byte-pair encoding (01) and the encoder-decoder (06).
@@ -36,12 +38,15 @@ TITLES = {
     "05_block": "The Transformer\nblock",
     "06_encoder_decoder": "Encoder, decoder,\ncross-attention",
     "07_gpt": "A GPT language\nmodel",
+    "08_bert": "BERT: pre-training,\nfine-tuning",
+    "09_peft": "Parameter-efficient\nfine-tuning",
 }
 
 # Grid position (column, row) of each chapter in the figure.
 LAYOUT = {
     "00_welcome": (0, 1), "01_tokens": (1, 0), "02_embeddings": (2, 1), "03_attention": (3, 1),
     "04_multihead": (4, 1), "05_block": (5, 1), "06_encoder_decoder": (6, 2), "07_gpt": (6, 0),
+    "08_bert": (7, 1), "09_peft": (8, 1),
 }
 
 
@@ -75,8 +80,9 @@ def draw_learning_path(path: Path) -> None:
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     fast_edges = set(zip(FAST_TRACK, FAST_TRACK[1:]))
-    fig, ax = plt.subplots(figsize=(11, 4.2))
-    ax.set_xlim(-0.6, 6.6)
+    columns = max(x for x, _ in LAYOUT.values()) + 1
+    fig, ax = plt.subplots(figsize=(1.6 * columns, 4.2))
+    ax.set_xlim(-0.6, columns - 0.4)
     ax.set_ylim(-1.2, 2.6)  # room above the top row for the arc from 01 to 07
     ax.invert_yaxis()
     ax.axis("off")
