@@ -1,0 +1,13 @@
+def accumulation_step(model: nn.Module, optimizer: torch.optim.Optimizer, micro_batches, loss_fn) -> torch.Tensor:
+    """One optimiser step from micro-batches."""
+    if len(micro_batches) == 0:
+        raise ValueError("accumulation_step needs at least one micro-batch")
+    total = sum(len(x) for x, _ in micro_batches)
+    mean_loss = 0.0
+    for x, y in micro_batches:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y) * (len(x) / total)
+        loss.backward()
+        optimizer.step()
+        mean_loss = mean_loss + loss.detach()
+    return mean_loss
