@@ -1,6 +1,7 @@
 """A static scan of answer cells for code that tampers with grading.
 
-A correct answer to any exercise in this course is ordinary numerical code. Code that
+A correct answer to any exercise in this course is ordinary code: numbers, models, and (chapter 12)
+files and the answer's own objects. Code that
 replaces functions in other modules, reaches into the interpreter or the kernel, defines
 its own equality, or hides what it runs (``exec``, ``__import__``) is never needed, and
 it is exactly what an attack on the hidden tests looks like. Each finding zeroes the
@@ -15,15 +16,29 @@ from dataclasses import dataclass
 # Names whose mere use in an answer cell is a finding.
 FORBIDDEN_NAMES = {
     "exec": "runs code from a string", "eval": "runs code from a string", "compile": "builds code from a string",
-    "__import__": "imports by string", "globals": "edits the notebook's namespace", "vars": "edits a namespace",
-    "get_ipython": "reaches into the kernel", "__builtins__": "edits the built-ins", "setattr": "replaces attributes",
-    "delattr": "deletes attributes",
+    "__import__": "imports by string", "globals": "edits the notebook's namespace",
+    "get_ipython": "reaches into the kernel", "__builtins__": "edits the built-ins",
 }
+# Built-ins that are ordinary on the answer's own objects (a checkpoint restores its fields with
+# ``setattr``, reads them with ``vars``) but tampering on a module (``setattr(F, "softmax", ...)``)
+# or on the notebook's namespace (``vars()`` with no argument): a finding when their first argument
+# is missing or is rooted in an imported name, as assignments to attributes are.
+MODULE_EDITING_NAMES = {"setattr": "replaces attributes", "delattr": "deletes attributes",
+                        "vars": "edits a namespace"}
 # Modules an exercise never needs.
 FORBIDDEN_MODULES = {
     "builtins", "ctypes", "gc", "inspect", "importlib", "IPython", "ipykernel", "socket", "subprocess",
     "multiprocessing", "signal", "threading", "urllib", "http", "requests", "pickle", "marshal", "sys",
-    "os", "shutil", "nbgrader", "sqlite3", "sqlalchemy", "unittest", "pytest",
+    "shutil", "nbgrader", "sqlite3", "sqlalchemy", "unittest", "pytest",
+}
+# ``os`` is allowed (a checkpoint answer makes its folder with ``os.makedirs``), but not what it has
+# for controlling processes, the kernel's file descriptors or its environment.
+OS_PROCESS_CONTROL = {
+    "_exit", "abort", "fork", "forkpty", "kill", "killpg", "system", "popen", "execl", "execle", "execlp",
+    "execlpe", "execv", "execve", "execvp", "execvpe", "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv",
+    "spawnve", "spawnvp", "spawnvpe", "posix_spawn", "posix_spawnp", "setsid", "setpgid", "dup", "dup2",
+    "close", "closerange", "chdir", "fchdir", "chroot", "putenv", "unsetenv", "register_at_fork", "nice",
+    "setuid", "setgid", "sched_setaffinity",
 }
 # Attributes that reach into PyTorch's dispatch or the interpreter.
 FORBIDDEN_ATTRIBUTES = {
@@ -77,21 +92,42 @@ def scan(source: str) -> list[Finding]:
                     findings.append(Finding(node.lineno, f"imports {module}"))  # torch._C, torch.jit, ...
             if isinstance(node, ast.ImportFrom):
                 for alias in node.names:
-                    if alias.name in FORBIDDEN_ATTRIBUTES - CALLABLE_ATTRIBUTES or alias.name in FORBIDDEN_NAMES:
+                    if (alias.name in FORBIDDEN_ATTRIBUTES - CALLABLE_ATTRIBUTES or alias.name in FORBIDDEN_NAMES
+                            or (node.module == "os" and alias.name in OS_PROCESS_CONTROL)):
                         findings.append(Finding(node.lineno, f"imports {alias.name} from {node.module}"))
             for alias in node.names:
                 imported.add((alias.asname or alias.name).split(".")[0])
     # ``model.modules()`` (nn.Module's method) is how a model walks its layers; ``sys.modules`` is a
     # dict that is never called. A called ``.modules`` is therefore allowed.
     called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    os_names = {(alias.asname or alias.name) for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names if alias.name == "os"}
+
+    def on_module(expression) -> bool:
+        """Whether an expression is (an attribute of) an imported name, or not a plain name at all."""
+        while isinstance(expression, ast.Attribute):
+            expression = expression.value
+        return not isinstance(expression, ast.Name) or expression.id in imported
+
+    # The calls of setattr, delattr and vars whose first argument is the answer's own object.
+    own_object_calls = {id(node.func) for node in ast.walk(tree)
+                        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                        and node.func.id in MODULE_EDITING_NAMES and node.args and not on_module(node.args[0])}
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Attribute) and node.attr in CALLABLE_ATTRIBUTES and id(node) in called:
             continue
         if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
             findings.append(Finding(line, f"uses {node.id} ({FORBIDDEN_NAMES[node.id]})"))
+        elif isinstance(node, ast.Name) and node.id in MODULE_EDITING_NAMES and id(node) not in own_object_calls:
+            findings.append(Finding(line, f"uses {node.id} on a module or the namespace ({MODULE_EDITING_NAMES[node.id]})"))
+        elif isinstance(node, ast.Attribute) and node.attr == "__dict__" and not on_module(node.value):
+            continue  # an object's own fields: checkpoint.__dict__.update(state)
         elif isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
             findings.append(Finding(line, f"uses .{node.attr}"))
+        elif (isinstance(node, ast.Attribute) and node.attr in OS_PROCESS_CONTROL and isinstance(node.value, ast.Name)
+              and node.value.id in os_names):
+            findings.append(Finding(line, f"uses os.{node.attr} (controls processes)"))
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr")
               and len(node.args) >= 2):
             name = node.args[1]

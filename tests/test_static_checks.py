@@ -10,6 +10,11 @@ ORDINARY = {
     "nanoGPT's initialisation": "self.apply(self._init_weights)",
     "named modules": "for name, module in self.named_modules():\n    pass",
     "parameters": "for name, p in self.named_parameters():\n    torch.nn.init.normal_(p, std=0.02)",
+    # A checkpoint answer (chapter 12) reads and restores its own objects' fields and makes a folder.
+    "vars of an own object": "state = {k: v for k, v in vars(run.data).items()}",
+    "setattr on an own object": "for key, value in state.items():\n    setattr(run.data, key, value)",
+    "__dict__ of an own object": "run.data.__dict__.update(state['data'])",
+    "os.makedirs": "import os\nos.makedirs(os.path.dirname(path) or '.', exist_ok=True)",
 }
 TAMPERING = {
     "sys.modules through another module": "import numpy as np\ntorch_module = np.sys.modules['torch']",
@@ -26,3 +31,23 @@ def test_ordinary_model_code_is_not_flagged(source):
 @pytest.mark.parametrize("source", TAMPERING.values(), ids=TAMPERING.keys())
 def test_reaching_for_sys_modules_is_flagged(source):
     assert any("modules" in finding.what for finding in scan(source)), scan(source)
+
+
+MODULE_TAMPERING = {
+    "setattr on a module": ("import torch.nn.functional as F\nsetattr(F, 'softmax', lambda x, dim: x)", "setattr"),
+    "setattr on a module's attribute": ("import torch\nsetattr(torch.testing, 'assert_close', print)", "setattr"),
+    "delattr on a module": ("import torch\ndelattr(torch, 'allclose')", "delattr"),
+    "vars of a module": ("import torch\nvars(torch)['allclose'] = print", "vars"),
+    "vars of the namespace": ("vars()['assert_close'] = print", "vars"),
+    "setattr on a call's result": ("setattr(type(x), '__eq__', lambda a, b: True)", "setattr"),
+    "a module's __dict__": ("import torch\ntorch.__dict__['allclose'] = print", "__dict__"),
+    "os.fork": ("import os\nos.fork()", "os.fork"),
+    "os.kill through an alias": ("import os as o\no.kill(o.getpid(), 9)", "os.kill"),
+    "os.system": ("import os\nos.system('ls')", "os.system"),
+    "from os import _exit": ("from os import _exit\n_exit(0)", "_exit"),
+}
+
+
+@pytest.mark.parametrize("source, what", MODULE_TAMPERING.values(), ids=MODULE_TAMPERING.keys())
+def test_editing_modules_and_controlling_processes_is_flagged(source, what):
+    assert any(what in finding.what for finding in scan(source)), scan(source)
