@@ -169,13 +169,43 @@ def alive(pid: int) -> bool:
         return True
 
 
-def _kill(pids) -> None:
-    for pid in pids:
-        for kill in (os.killpg, os.kill):     # the process group first: it holds what the process started
-            try:
-                kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError, OSError):
-                pass
+def _start_time(pid: int):
+    """When process ``pid`` started (clock ticks since boot), to tell it from a later process with its id."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        pass
+    try:
+        import psutil
+
+        return psutil.Process(pid).create_time()
+    except Exception:   # noqa: BLE001 - no psutil, or no such process
+        return None
+
+
+def _signal(kill, target: int) -> None:
+    try:
+        kill(target, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, OSError):
+        pass
+
+
+def _kill(processes: list[subprocess.Popen], seen: dict[int, object]) -> None:
+    """SIGKILL what the launch started, and nothing else.
+
+    A process started here that has not been waited for (``returncode is None``) still owns its id
+    and its process group (it leads a session of its own): kill the group, which holds whatever it
+    started. A descendant is killed by id only while that id still belongs to the same process
+    (same start time), so that an id the system gave to a newer process is never touched.
+    """
+    for process in processes:
+        if process.returncode is None:
+            _signal(os.killpg, process.pid)
+            _signal(os.kill, process.pid)
+    own = {process.pid for process in processes}
+    for pid, started in seen.items():
+        if pid not in own and started is not None and _start_time(pid) == started:
+            _signal(os.kill, pid)
 
 
 def _read(path: Path) -> str:
@@ -217,6 +247,14 @@ def _rank_environment(rank: int, nproc: int, port: int) -> dict[str, str]:
             "TORCHELASTIC_RUN_ID": "course"}
 
 
+def _track(processes: list[subprocess.Popen], seen: dict[int, object]) -> None:
+    for process in processes:
+        pids = [process.pid] if process.returncode is None else []
+        for pid in pids + sorted(descendants(process.pid) if process.returncode is None else ()):
+            if pid not in seen:
+                seen[pid] = _start_time(pid)
+
+
 def run_torchrun(script: str | Path, nproc: int = 2, args: Sequence[str] = (), *, timeout: float = 60.0,
                  threads: int = 1, env: dict[str, str] | None = None, log_dir: str | Path | None = None,
                  check: bool = True, use_torchrun: bool = False, grace: float = 3.0) -> LaunchResult:
@@ -256,7 +294,7 @@ def run_torchrun(script: str | Path, nproc: int = 2, args: Sequence[str] = (), *
     launcher_log = logs / "launcher.log"
     start = time.perf_counter()
     processes: list[subprocess.Popen] = []
-    seen: set[int] = set()
+    seen: dict[int, object] = {}     # every process of the launch: id -> start time
     files = []
     timed_out, first_failure = False, None
     store = None
@@ -278,9 +316,7 @@ def run_torchrun(script: str | Path, nproc: int = 2, args: Sequence[str] = (), *
                                                   env={**environment, **_rank_environment(rank, nproc, port)}))
         failed_at = None
         while True:
-            for process in processes:
-                seen.add(process.pid)
-                seen |= descendants(process.pid)
+            _track(processes, seen)
             codes = [process.poll() for process in processes]
             if all(code is not None for code in codes):
                 break
@@ -295,12 +331,11 @@ def run_torchrun(script: str | Path, nproc: int = 2, args: Sequence[str] = (), *
                 break
             time.sleep(0.05)
     finally:   # a timeout, a failure, an error, or an interrupt (the notebook's stop button): leave nothing behind
-        for process in processes:
-            seen |= descendants(process.pid)
-        _kill(seen)
+        _track(processes, seen)
+        _kill(processes, seen)
         for process in processes:
             process.wait()
-        _kill([pid for pid in seen if alive(pid)])
+        _kill(processes, seen)          # anything a dying process started in the meantime
         for handle in files:
             handle.close()
         del store
