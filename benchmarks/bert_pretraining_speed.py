@@ -18,8 +18,8 @@ and prints tokens per second (every position of the batch counts as a token) and
     python benchmarks/bert_pretraining_speed.py --json out.json
 
 Not a test: timings depend on the machine and on what else runs on it. Run it with one thread
-(the default) on a quiet machine; the repetitions interleave the models so that a change of load
-affects them alike.
+(the default) on a quiet machine; the repetitions interleave the models, each one first in turn, so
+that a change of load affects them alike.
 """
 from __future__ import annotations
 
@@ -130,8 +130,9 @@ def main() -> None:
     for name in runs:                                                    # warm-up: allocations, kernels
         train(name, batches[:2])
     timings = {name: [] for name in runs}
-    for _ in range(args.reps):
-        for name in runs:                                                # interleaved repetitions
+    names = list(runs)
+    for rep in range(args.reps):
+        for name in names[rep % len(names):] + names[:rep % len(names)]:  # interleaved, each model first in turn
             start = time.perf_counter()
             train(name, batches)
             timings[name].append(time.perf_counter() - start)
