@@ -218,11 +218,15 @@ def load_small_bert(kind: str = "classifier", *, num_labels: int = 2, seed: int 
     extra = {"num_labels": num_labels} if kind == "classifier" else {}
     torch.manual_seed(seed)
     verbosity = transformers.logging.get_verbosity()
+    bars = transformers.utils.logging.is_progress_bar_enabled()
     transformers.logging.set_verbosity_error()  # "some weights were newly initialised": expected for the heads
+    transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar on stderr in every notebook
     try:
         return classes[kind].from_pretrained(str(small_bert_dir()), local_files_only=True, **extra)
     finally:
         transformers.logging.set_verbosity(verbosity)
+        if bars:
+            transformers.utils.logging.enable_progress_bar()
 
 
 def pretraining_record() -> dict:
