@@ -122,7 +122,7 @@ time.sleep(300)
         started |= {int(words[1]), int(words[3])}
     assert len(started) == 4 and started <= set(result.pids)
     _assert_gone(started)
-    assert "ran past 3 s" in str(caught.value)
+    assert "ran past 3 s" in str(caught.value) and "unfinished ranks: [0, 1]" in str(caught.value)
 
 
 def test_no_process_left_after_a_clean_run(tmp_path):

@@ -296,7 +296,7 @@ def run_torchrun(script: str | Path, nproc: int = 2, args: Sequence[str] = (), *
     processes: list[subprocess.Popen] = []
     seen: dict[int, object] = {}     # every process of the launch: id -> start time
     files = []
-    timed_out, first_failure = False, None
+    timed_out, first_failure, unfinished = False, None, []
     store = None
     try:
         if use_torchrun:
@@ -328,6 +328,7 @@ def run_torchrun(script: str | Path, nproc: int = 2, args: Sequence[str] = (), *
                 break
             if time.perf_counter() - start > timeout:
                 timed_out = True
+                unfinished = [r for r, code in enumerate(codes) if code is None]
                 break
             time.sleep(0.05)
     finally:   # a timeout, a failure, an error, or an interrupt (the notebook's stop button): leave nothing behind
@@ -355,8 +356,9 @@ def run_torchrun(script: str | Path, nproc: int = 2, args: Sequence[str] = (), *
     if timed_out:
         raise DistributedTimeout(
             f"the launch of {script.name} in {nproc} processes ran past {timeout:g} s and was killed "
-            f"(every rank). A rank waiting forever in a collective (all_reduce) usually means that the "
-            f"ranks did not all make the same calls in the same order." + _quote_all(result), result)
+            f"(every rank); {'unfinished ranks: ' + str(unfinished) if not use_torchrun else 'the launcher had not finished'}. "
+            f"A rank waiting forever in a collective (all_reduce) usually means that the ranks did not all "
+            f"make the same calls in the same order." + _quote_all(result), result)
     if check and returncode != 0:
         failed = [r for r, c in enumerate(codes) if c not in (0, None)]
         rank = first_failure if first_failure is not None else (failed[0] if failed else None)
