@@ -154,12 +154,10 @@ def sentiment_task(*, test_sources: Sequence[str] | None = None, test_fraction: 
     ``seed``. With ``test_sources`` those sources are the whole test set (domain shift) and
     the others are split into train and validation.
     """
-    rows, seen = [], set()
+    first_of_each: dict[str, tuple[str, int, str]] = {}
     for row in load_sentiment():
-        key = row[0].lower()
-        if key not in seen:
-            seen.add(key)
-            rows.append(row)
+        first_of_each.setdefault(row[0].lower(), row)
+    rows = list(first_of_each.values())
     rng = random.Random(seed)
     train, val, test = [], [], []
     if test_sources is not None:

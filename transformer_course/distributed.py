@@ -177,9 +177,11 @@ def _start_time(pid: int):
         pass
     try:
         import psutil
-
+    except ImportError:
+        return None
+    try:
         return psutil.Process(pid).create_time()
-    except Exception:   # noqa: BLE001 - no psutil, or no such process
+    except psutil.Error:  # no such process any more, or not ours to read
         return None
 
 
