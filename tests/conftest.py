@@ -29,15 +29,32 @@ def chapter_id(request) -> str:
 
 @pytest.fixture(scope="session")
 def built_book() -> Path:
-    """``_build/html``, built once per test session by ``tools/build_book.py`` (test_book.py and
-    test_browser.py both use it). The PDF edition is built too when Chromium is installed."""
+    """``_build/html``, built once per test run by ``tools/build_book.py`` (test_book.py,
+    test_browser.py and test_translation.py use it). The PDF edition is built too when Chromium is
+    installed. Under pytest-xdist (``make test`` runs two workers) the workers share one build: the
+    first to ask builds it under a file lock, and the others find the stamp of this run and wait."""
+    import os
     import shutil
     import subprocess
 
-    command = [sys.executable, str(REPO_ROOT / "tools" / "build_book.py")]
-    if shutil.which("chromium"):
-        command.append("--pdf")
-    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
-    print(done.stdout[-4000:])
-    assert done.returncode == 0, f"the book build failed:\n{done.stdout[-6000:]}\n{done.stderr[-6000:]}"
-    return REPO_ROOT / "_build" / "html"
+    from filelock import FileLock
+
+    html = REPO_ROOT / "_build" / "html"
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    stamp = REPO_ROOT / "_build" / f".built-for-run-{run}"
+    stamp.parent.mkdir(exist_ok=True)
+    with FileLock(str(REPO_ROOT / "_build" / ".book-build.lock")):
+        if run and stamp.is_file():
+            assert stamp.read_text() == "ok", "the book build failed in another test worker (see its output)"
+            return html
+        for old in stamp.parent.glob(".built-for-run-*"):
+            old.unlink()
+        command = [sys.executable, str(REPO_ROOT / "tools" / "build_book.py")]
+        if shutil.which("chromium"):
+            command.append("--pdf")
+        done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+        print(done.stdout[-4000:])
+        if run:
+            stamp.write_text("ok" if done.returncode == 0 else "failed")
+        assert done.returncode == 0, f"the book build failed:\n{done.stdout[-6000:]}\n{done.stderr[-6000:]}"
+    return html
