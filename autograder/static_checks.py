@@ -104,8 +104,9 @@ def scan(source: str) -> list[Finding]:
                 for alias in node.names if alias.name == "os"}
 
     def on_module(expression) -> bool:
-        """Whether an expression is (an attribute of) an imported name, or not a plain name at all."""
-        while isinstance(expression, ast.Attribute):
+        """Whether an expression is (an attribute or item of) an imported name, or starts from something
+        other than a plain name (a call such as ``type(x)``)."""
+        while isinstance(expression, (ast.Attribute, ast.Subscript)):
             expression = expression.value
         return not isinstance(expression, ast.Name) or expression.id in imported
 

@@ -15,6 +15,8 @@ ORDINARY = {
     "setattr on an own object": "for key, value in state.items():\n    setattr(run.data, key, value)",
     "__dict__ of an own object": "run.data.__dict__.update(state['data'])",
     "os.makedirs": "import os\nos.makedirs(os.path.dirname(path) or '.', exist_ok=True)",
+    # Swapping a layer of one's own model (chapter 09's LoRA) reaches it through items and attributes.
+    "setattr on a layer of an own model": "setattr(model.bert.encoder.layer[0].attention.self, 'query', wrapped)",
 }
 TAMPERING = {
     "sys.modules through another module": "import numpy as np\ntorch_module = np.sys.modules['torch']",
@@ -41,6 +43,7 @@ MODULE_TAMPERING = {
     "vars of the namespace": ("vars()['assert_close'] = print", "vars"),
     "setattr on a call's result": ("setattr(type(x), '__eq__', lambda a, b: True)", "setattr"),
     "a module's __dict__": ("import torch\ntorch.__dict__['allclose'] = print", "__dict__"),
+    "setattr on an item of a module": ("import torch\nsetattr(torch.nn.modules.__dict__['linear'], 'F', None)", "setattr"),
     "os.fork": ("import os\nos.fork()", "os.fork"),
     "os.kill through an alias": ("import os as o\no.kill(o.getpid(), 9)", "os.kill"),
     "os.system": ("import os\nos.system('ls')", "os.system"),
