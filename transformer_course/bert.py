@@ -10,7 +10,6 @@ used for that pre-training is ``transformers``' own ``DataCollatorForLanguageMod
 """
 from __future__ import annotations
 
-import copy
 import json
 import random
 import time
@@ -342,7 +341,7 @@ def fine_tune(model: torch.nn.Module, train: tuple[torch.Tensor, torch.Tensor, t
         bar.set_postfix(loss=f"{result.train_loss[-1]:.3f}", val=f"{result.val_accuracy[-1]:.3f}", refresh=False)
         if result.val_accuracy[-1] > best:
             best, result.best_epoch, waited = result.val_accuracy[-1], epoch, 0
-            best_state = copy.deepcopy({k: v.detach().clone() for k, v in model.state_dict().items()})
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             waited += 1
             if patience is not None and waited >= patience:
