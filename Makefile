@@ -11,7 +11,8 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 PORT ?= 8000
 TEST_PROFILE ?= smoke
-# Test workers (pytest-xdist): each notebook and each test file runs whole in one worker.
+# Test workers (pytest-xdist --dist loadscope): each notebook, each test module and each class
+# (the grading contract has one per chapter) runs whole in one worker.
 TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed
 
@@ -40,7 +41,7 @@ serve:
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 test: setup
-	COURSE_PROFILE=$(TEST_PROFILE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --nbval-lax --nbval-current-env solutions tests
+	COURSE_PROFILE=$(TEST_PROFILE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --nbval-lax --nbval-current-env solutions tests
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=.

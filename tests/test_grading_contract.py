@@ -64,47 +64,6 @@ def graded(tmp_path_factory):
     return GradedChapters(tmp_path_factory)
 
 
-def test_reference_earns_full_marks(chapter_id, graded):
-    grades, _ = graded[chapter_id]
-    row = grades.loc["reference"]
-    lost = [name for name in grades.columns[:-4] if row[name] == 0]
-    assert row["status"] == "graded"
-    assert row["total"] == row["max"] > 0, f"reference solution lost points on {lost}"
-
-
-def test_feedback_keeps_hidden_tests_hidden(chapter_id, graded):
-    """The feedback of the reference, the stub and the wrong answers (see tests/test_feedback.py)."""
-    from autograder.notebooks import secret_lines
-    from test_feedback import check_feedback
-
-    grades, _ = graded[chapter_id]
-    feedback_dir = graded.feedback_dirs[chapter_id]
-    pages = sorted(feedback_dir.glob(f"*/{chapter_id}/{chapter_id}.html"))
-    assert {page.parent.parent.name for page in pages} == set(grades.index), "every submission gets feedback"
-    secrets = secret_lines([chapter_id])
-    for page in pages:
-        check_feedback(page, feedback_dir.parent, chapter_id, secrets)
-
-
-def test_untouched_learner_notebook_earns_zero(chapter_id, graded):
-    grades, _ = graded[chapter_id]
-    row = grades.loc["stub"]
-    assert row["status"] == "graded" and row["max"] > 0
-    assert row["total"] == 0, f"the stub earns points: {row[row != 0].to_dict()}"
-
-
-def test_one_wrong_answer_per_exercise_loses_its_points(chapter_id, graded):
-    grades, first_wrong = graded[chapter_id]
-    notebook = read(source_path(chapter_id))
-    answers = [grade_id(c) for c in notebook.cells if is_answer(c)]
-    assert set(first_wrong) == set(answers), \
-        f"every answer cell needs wrong answers in tests/wrong_answers/{chapter_id}/; missing {set(answers) - set(first_wrong)}"
-    row = grades.loc["all_wrong"]
-    for answer in answers:
-        tests = graded_cells_after(notebook, answer)
-        assert any(row[name] == 0 for name in tests), f"a wrong {answer} kept all its points on {tests}"
-
-
 def _run(client, cell, index) -> nbformat.NotebookNode:
     cell = copy.deepcopy(cell)
     try:
@@ -166,28 +125,76 @@ def wrong_answer_runs():
     return WrongAnswerRuns()
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_every_wrong_answer_fails_a_hidden_test(chapter, wrong_answer_runs):
-    notebook, runs = wrong_answer_runs[chapter]
-    survivors = []
-    for name, (answer, scores) in runs.items():
-        own = graded_cells_after(notebook, answer)
-        if all(scores[test][0] and scores[test][0] > 0 for test in own):
-            survivors.append(f"{name} passes {sorted(own)}")
-    assert not survivors, "wrong answers that keep their points:\n" + "\n".join(survivors)
+class ChapterContract:
+    """The contract's tests for one chapter (``chapter_id``); one subclass per chapter below.
+
+    A class per chapter, not one parametrised function, so that ``pytest-xdist --dist loadscope``
+    (``make test``) can give different chapters to different workers: each class stays whole in
+    one worker, which grades its chapter once (the module-scoped fixtures cache by chapter)."""
+
+    chapter_id: str
+
+    def test_reference_earns_full_marks(self, graded):
+        grades, _ = graded[self.chapter_id]
+        row = grades.loc["reference"]
+        lost = [name for name in grades.columns[:-4] if row[name] == 0]
+        assert row["status"] == "graded"
+        assert row["total"] == row["max"] > 0, f"reference solution lost points on {lost}"
+
+    def test_feedback_keeps_hidden_tests_hidden(self, graded):
+        """The feedback of the reference, the stub and the wrong answers (see tests/test_feedback.py)."""
+        from autograder.notebooks import secret_lines
+        from test_feedback import check_feedback
+
+        grades, _ = graded[self.chapter_id]
+        feedback_dir = graded.feedback_dirs[self.chapter_id]
+        pages = sorted(feedback_dir.glob(f"*/{self.chapter_id}/{self.chapter_id}.html"))
+        assert {page.parent.parent.name for page in pages} == set(grades.index), "every submission gets feedback"
+        secrets = secret_lines([self.chapter_id])
+        for page in pages:
+            check_feedback(page, feedback_dir.parent, self.chapter_id, secrets)
+
+    def test_untouched_learner_notebook_earns_zero(self, graded):
+        grades, _ = graded[self.chapter_id]
+        row = grades.loc["stub"]
+        assert row["status"] == "graded" and row["max"] > 0
+        assert row["total"] == 0, f"the stub earns points: {row[row != 0].to_dict()}"
+
+    def test_one_wrong_answer_per_exercise_loses_its_points(self, graded):
+        grades, first_wrong = graded[self.chapter_id]
+        notebook = read(source_path(self.chapter_id))
+        answers = [grade_id(c) for c in notebook.cells if is_answer(c)]
+        assert set(first_wrong) == set(answers), \
+            f"every answer cell needs wrong answers in tests/wrong_answers/{self.chapter_id}/; missing {set(answers) - set(first_wrong)}"
+        row = grades.loc["all_wrong"]
+        for answer in answers:
+            tests = graded_cells_after(notebook, answer)
+            assert any(row[name] == 0 for name in tests), f"a wrong {answer} kept all its points on {tests}"
+
+    def test_every_wrong_answer_fails_a_hidden_test(self, wrong_answer_runs):
+        notebook, runs = wrong_answer_runs[self.chapter_id]
+        survivors = []
+        for name, (answer, scores) in runs.items():
+            own = graded_cells_after(notebook, answer)
+            if all(scores[test][0] and scores[test][0] > 0 for test in own):
+                survivors.append(f"{name} passes {sorted(own)}")
+        assert not survivors, "wrong answers that keep their points:\n" + "\n".join(survivors)
+
+    def test_wrong_answers_cost_only_their_own_exercise(self, wrong_answer_runs):
+        """One bug costs the points of its own exercise and no others: every later exercise is
+        tested in a way that does not depend on the learner's earlier answers (a PyTorch stand-in,
+        or the reference built by the hidden test)."""
+        notebook, runs = wrong_answer_runs[self.chapter_id]
+        collateral = []
+        for name, (answer, scores) in runs.items():
+            own = set(graded_cells_after(notebook, answer))
+            lost = sorted(test for test, (score, maximum) in scores.items()
+                          if test not in own and (score or 0) < maximum)
+            if lost:
+                collateral.append(f"{name} also loses points on {lost}")
+        assert not collateral, "wrong answers that cost other exercises' points:\n" + "\n".join(collateral)
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_wrong_answers_cost_only_their_own_exercise(chapter, wrong_answer_runs):
-    """One bug costs the points of its own exercise and no others: every later exercise is
-    tested in a way that does not depend on the learner's earlier answers (a PyTorch stand-in,
-    or the reference built by the hidden test)."""
-    notebook, runs = wrong_answer_runs[chapter]
-    collateral = []
-    for name, (answer, scores) in runs.items():
-        own = set(graded_cells_after(notebook, answer))
-        lost = sorted(test for test, (score, maximum) in scores.items()
-                      if test not in own and (score or 0) < maximum)
-        if lost:
-            collateral.append(f"{name} also loses points on {lost}")
-    assert not collateral, "wrong answers that cost other exercises' points:\n" + "\n".join(collateral)
+for _chapter in CHAPTERS:
+    _name = "TestContract_" + _chapter
+    globals()[_name] = type(_name, (ChapterContract,), {"chapter_id": _chapter})
