@@ -351,8 +351,16 @@ def _short_reason(outcome: dict) -> str:
     ]:
         if re.search(pattern, text):
             return reason
-    lines = [line.strip() for line in text.splitlines() if line.strip() and "Traceback" not in line]
-    return (lines[-1] if lines else "autograde failed")[:200]
+    lines = [line.strip() for line in text.splitlines()
+             if line.strip() and "Traceback" not in line and not NBGRADER_BOILERPLATE.search(line)]
+    # The exception that stopped nbgrader says more than its closing "see the above traceback".
+    raised = [line for line in lines if RAISED.match(line)]
+    return ((raised or lines)[-1] if lines else "autograde failed")[:200]
+
+
+# nbgrader's closing lines after any failure, which name no cause.
+NBGRADER_BOILERPLATE = re.compile(r"Please see the|There was an error processing|NbGraderException")
+RAISED = re.compile(r"^(\w+\.)*\w*(Error|Exception|Exit|Interrupt|Timeout)\b:?")
 
 
 # What the execution step writes into a graded notebook when it stops or fails a cell for a

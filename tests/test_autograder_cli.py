@@ -151,6 +151,22 @@ def test_missing_sandbox_is_said_loudly(monkeypatch):
     assert "WITHOUT a sandbox" in warning and "no network isolation" in warning and "solutions/" in warning
 
 
+def test_a_failed_autograde_reports_its_cause_not_nbgraders_closing_line():
+    """nbgrader ends every failure with "Please see the above traceback": the CSV's reason is the
+    exception in that traceback instead (here, a sandbox that could not start its kernel)."""
+    log = "\n".join([
+        "[AutogradeApp | ERROR] There was an error processing assignment: /work/submitted/bob/03_attention",
+        "[AutogradeApp | ERROR] Traceback (most recent call last):",
+        '  File "nbgrader/converters/base.py", line 420, in convert_notebooks',
+        "RuntimeError: bwrap: setting up uid map: Permission denied",
+        "[AutogradeApp | ERROR] There was an error processing assignment '03_attention' for student 'bob'",
+        "[AutogradeApp | ERROR] Please see the the above traceback for details on the specific errors on the above failures.",
+    ])
+    assert engine._short_reason({"error": "", "log": log}) == "RuntimeError: bwrap: setting up uid map: Permission denied"
+    assert engine._short_reason({"error": "", "log": "odd\n[AutogradeApp | ERROR] Please see the above traceback"}) == "odd"
+    assert engine._short_reason({"error": None, "log": None}) == "autograde failed"
+
+
 def test_gradescope_package_gives_the_same_score_as_the_cli(tmp_path, settings):
     from autograder.gradescope import build
 
