@@ -46,7 +46,7 @@ from traitlets import Bool, Integer, List, Unicode
 
 from . import sandbox
 from .course import DEFAULT_BUDGET, REPO_ROOT
-from .static_checks import scan
+from .static_checks import imported_names, scan
 
 PREAMBLE = "import transformer_course.grading as _course_grading_preloaded"
 # Figures earn no points; drawing them took about 1.6 s of the 8 s that one chapter 03 submission
@@ -318,12 +318,14 @@ class SandboxedExecute(NbGraderPreprocessor):
         """Findings per test-cell index: an answer cell's findings fail the tests that follow it."""
         failing: dict[int, list[str]] = {}
         current: list[str] = []
+        # Every module the notebook imports, in any cell: an answer cell may use them unimported.
+        modules = set().union(*(imported_names(cell.source) for cell in nb.cells if cell.cell_type == "code"))
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
             meta = _meta(cell)
             if meta.get("solution") and not meta.get("grade"):
-                current = [f"{meta.get('grade_id')}: {finding}" for finding in scan(cell.source)]
+                current = [f"{meta.get('grade_id')}: {finding}" for finding in scan(cell.source, modules)]
             elif meta.get("grade") and current:
                 failing[index] = current
         return failing

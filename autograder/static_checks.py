@@ -11,6 +11,7 @@ can read it; the other exercises are graded as usual.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Names whose mere use in an answer cell is a finding.
@@ -72,16 +73,97 @@ class Finding:
         return f"line {self.line}: {self.what}"
 
 
-def scan(source: str) -> list[Finding]:
-    """Findings in one answer cell's source (an unparsable cell is left to the kernel to report)."""
+def _parse(source: str):
+    """The cell's syntax tree with IPython magics and shell lines blanked, or None if it does not parse."""
     lines = [("pass  # " + line) if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n")]
+    try:
+        return ast.parse("\n".join(lines))
+    except SyntaxError:
+        return None
+
+
+def imported_names(source: str) -> set[str]:
+    """The names that a cell's import statements bind (``import torch.nn.functional as F`` binds ``F``)."""
+    tree = _parse(source)
+    if tree is None:
+        return set()
+    return {(alias.asname or alias.name).split(".")[0] for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+
+
+def _chain_root(expression):
+    """``a`` for ``a``, ``a.b.c`` and ``a.b[0]``; None for anything else (a call, a literal, ...)."""
+    while isinstance(expression, (ast.Attribute, ast.Subscript)):
+        expression = expression.value
+    return expression.id if isinstance(expression, ast.Name) else None
+
+
+def _rebound_locally(tree, modules: set[str]) -> set[str]:
+    """Names that the cell binds to something of its own (``copy = model.clone()``, a loop variable, a
+    parameter), which are then not the notebook's modules inside this cell."""
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and _chain_root(node.value) not in modules:
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension)):
+            targets = [node.target]
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+            targets = []
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+            targets = []
+        else:
+            targets = []
+        bound.update(_bound_names(targets))
+    return bound
+
+
+def _written_attributes(targets) -> list[ast.Attribute]:
+    """The attribute an assignment writes into: ``a.b.c`` in ``a.b.c[i] = ...``, but not
+    ``torch.topk`` in ``keep[torch.topk(x, k).indices] = True`` (an index is only read)."""
+    found: list[ast.Attribute] = []
+    for target in targets:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            found += _written_attributes(target.elts)
+            continue
+        node = target.value if isinstance(target, ast.Starred) else target
+        while isinstance(node, ast.Subscript):
+            node = node.value
+        if isinstance(node, ast.Attribute):  # the outermost one: the rest of its chain has the same root
+            found.append(node)
+    return found
+
+
+def _bound_names(targets) -> set[str]:
+    """The plain names an assignment binds: ``a`` and ``b`` in ``a, *b = ...``; not ``F`` in ``F.x = ...``."""
+    names: set[str] = set()
+    for target in targets:
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+        elif isinstance(target, ast.Starred):
+            names |= _bound_names([target.value])
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            names |= _bound_names(target.elts)
+    return names
+
+
+def scan(source: str, notebook_modules: Iterable[str] = ()) -> list[Finding]:
+    """Findings in one answer cell's source (an unparsable cell is left to the kernel to report).
+
+    ``notebook_modules``: the names that the notebook's other cells import (``torch``, ``F``, ...),
+    which an answer cell uses without importing them again. Names that alias them
+    (``m = F``, ``t = torch.nn``) count as modules too.
+    """
     findings = [Finding(i + 1, "IPython magic or shell command") for i, line in enumerate(source.split("\n"))
                 if line.lstrip().startswith(("%", "!"))]
-    try:
-        tree = ast.parse("\n".join(lines))
-    except SyntaxError:
+    tree = _parse(source)
+    if tree is None:
         return findings
-    imported: set[str] = set()
+    imported: set[str] = set(notebook_modules)
+    imported -= _rebound_locally(tree, imported)
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
@@ -97,6 +179,14 @@ def scan(source: str) -> list[Finding]:
                         findings.append(Finding(node.lineno, f"imports {alias.name} from {node.module}"))
             for alias in node.names:
                 imported.add((alias.asname or alias.name).split(".")[0])
+    # Aliases of modules: ``m = F`` or ``t = torch.nn`` make ``m.softmax = ...`` an edit of a module.
+    aliases = [(target.id, node.value) for node in ast.walk(tree) if isinstance(node, ast.Assign)
+               for target in node.targets if isinstance(target, ast.Name)]
+    while True:
+        new = {name for name, value in aliases if name not in imported and _chain_root(value) in imported}
+        if not new:
+            break
+        imported |= new
     # ``model.modules()`` (nn.Module's method) is how a model walks its layers; ``sys.modules`` is a
     # dict that is never called. A called ``.modules`` is therefore allowed.
     called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
@@ -141,12 +231,7 @@ def scan(source: str) -> list[Finding]:
             findings.append(Finding(line, f"declares {'global' if isinstance(node, ast.Global) else 'nonlocal'} names"))
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
-            for target in targets:
-                for sub in ast.walk(target):
-                    if isinstance(sub, ast.Attribute):
-                        root = sub.value
-                        while isinstance(root, ast.Attribute):
-                            root = root.value
-                        if isinstance(root, ast.Name) and root.id in imported:
-                            findings.append(Finding(line, f"replaces {ast.unparse(sub)} in an imported module"))
+            for sub in _written_attributes(targets):
+                if _chain_root(sub) in imported:
+                    findings.append(Finding(line, f"replaces {ast.unparse(sub)} in an imported module"))
     return sorted(set(findings), key=lambda f: (f.line, f.what))

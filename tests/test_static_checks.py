@@ -54,3 +54,50 @@ MODULE_TAMPERING = {
 @pytest.mark.parametrize("source, what", MODULE_TAMPERING.values(), ids=MODULE_TAMPERING.keys())
 def test_editing_modules_and_controlling_processes_is_flagged(source, what):
     assert any(what in finding.what for finding in scan(source)), scan(source)
+
+
+# What the given cells of a chapter import; an answer cell uses these names without importing them.
+NOTEBOOK_MODULES = {"torch", "F", "nn", "np"}
+EDITS_OF_THE_NOTEBOOKS_MODULES = {
+    "a module imported by another cell": "torch.allclose = lambda *a, **k: True",
+    "an alias of it": "m = F\nm.softmax = lambda x, dim: x",
+    "an alias of a submodule": "t = torch.testing\nt.assert_close = print",
+    "setattr on an alias": "t = torch.nn\nsetattr(t, 'Linear', None)",
+    "deleting a function": "del torch.allclose",
+    "inside a tuple target": "a, F.softmax = 1, print",
+}
+ORDINARY_WITH_THE_NOTEBOOKS_MODULES = {
+    "an index computed with torch": "keep[torch.topk(scores, 3).indices] = True",
+    "an own variable named like a module": "np = model.clone()\nnp.weight = w",
+    "a parameter named like a module": "def f(F):\n    F.x = 1\n    return F",
+    "an own attribute": "self.weight = nn.Parameter(torch.zeros(3))",
+}
+
+
+@pytest.mark.parametrize("source", EDITS_OF_THE_NOTEBOOKS_MODULES.values(), ids=EDITS_OF_THE_NOTEBOOKS_MODULES.keys())
+def test_editing_a_module_that_another_cell_imported_is_flagged(source):
+    assert scan(source, NOTEBOOK_MODULES), source
+    assert not scan(source.replace("torch", "mine").replace("F", "G")), "an own object's attributes are ordinary"
+
+
+@pytest.mark.parametrize("source", ORDINARY_WITH_THE_NOTEBOOKS_MODULES.values(),
+                         ids=ORDINARY_WITH_THE_NOTEBOOKS_MODULES.keys())
+def test_ordinary_code_using_the_notebooks_modules_is_not_flagged(source):
+    assert scan(source, NOTEBOOK_MODULES) == []
+
+
+def test_the_grader_scans_answers_against_every_module_the_notebook_imports():
+    """The grader's execution step gives the scan the imports of every cell of the submission."""
+    import nbformat
+
+    from autograder.execute import SandboxedExecute
+
+    def cell(source, **nbgrader):
+        return nbformat.v4.new_code_cell(source, metadata={"nbgrader": nbgrader} if nbgrader else {})
+
+    nb = nbformat.v4.new_notebook(cells=[
+        cell("import torch"),
+        cell("torch.allclose = lambda *a, **k: True", solution=True, grade=False, grade_id="answer"),
+        cell("assert torch.allclose(torch.ones(1), torch.zeros(1))", solution=False, grade=True, grade_id="test", points=1),
+    ])
+    assert SandboxedExecute._scan(None, nb) == {2: ["answer: line 1: replaces torch.allclose in an imported module"]}
