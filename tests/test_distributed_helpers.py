@@ -148,6 +148,29 @@ def test_write_module_copies_source_that_a_rank_imports(tmp_path):
         write_module(tmp_path / "bad.py", len)
 
 
+def test_write_module_copies_a_class_defined_in_a_notebook_cell(tmp_path):
+    """IPython keeps each cell's text in linecache under a made-up file name; inspect.getsource
+    cannot find a class there, so write_module cuts it out of the cell of one of its methods."""
+    import linecache
+    import sys
+
+    cell = "import math\n\n@dataclass_like\nclass Doubler:\n    def twice(self, x):\n        return 2 * x\n\nafter = 1\n"
+    name = "<ipython-input-7-0123456789ab>"
+    linecache.cache[name] = (len(cell), None, cell.splitlines(keepends=True), name)
+    namespace = {"__name__": "not_a_module_on_disk", "dataclass_like": lambda cls: cls}
+    try:
+        exec(compile(cell, name, "exec"), namespace)
+        assert "not_a_module_on_disk" not in sys.modules
+        path = write_module(tmp_path / "shipped_class.py", namespace["Doubler"], imports="dataclass_like = lambda cls: cls\n")
+    finally:
+        del linecache.cache[name]
+    text = path.read_text()
+    assert "@dataclass_like\nclass Doubler:" in text and "after = 1" not in text and "import math" not in text
+    shipped = {}
+    exec(text, shipped)
+    assert shipped["Doubler"]().twice(21) == 42
+
+
 def test_real_torchrun_launcher(tmp_path):
     script = tmp_path / "sum.py"
     script.write_text(ALL_REDUCE)

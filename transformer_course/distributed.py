@@ -27,7 +27,9 @@ agent store listens on every interface; on one machine, ``torchrun --standalone
 from __future__ import annotations
 
 import argparse
+import ast
 import inspect
+import linecache
 import os
 import signal
 import socket
@@ -95,6 +97,33 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+def _class_source_from_its_methods(obj) -> str | None:
+    """The source of a class defined in a notebook cell, or None.
+
+    ``inspect.getsource`` cannot find such a class on Python < 3.13 (it looks for the class in the
+    file of ``__main__``), but each method's code names the cell it came from: read that cell (from
+    ``linecache``, where IPython keeps it) and cut the class out of it.
+    """
+    if not inspect.isclass(obj):
+        return None
+    for member in vars(obj).values():
+        function = getattr(member, "__func__", member)
+        code = getattr(function, "__code__", None)
+        if code is None:
+            continue
+        cell = "".join(linecache.getlines(code.co_filename))
+        try:
+            tree = ast.parse(cell)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.ClassDef) and node.name == obj.__name__
+                    and node.lineno <= code.co_firstlineno <= node.end_lineno):
+                first = min([node.lineno] + [decorator.lineno for decorator in node.decorator_list])
+                return "".join(cell.splitlines(keepends=True)[first - 1:node.end_lineno])
+    return None
+
+
 def write_module(path: str | Path, *objects, imports: str = DEFAULT_IMPORTS, extra: str = "") -> Path:
     """Write the source of functions or classes (from a notebook or a module) into one module file.
 
@@ -108,7 +137,9 @@ def write_module(path: str | Path, *objects, imports: str = DEFAULT_IMPORTS, ext
         try:
             source = inspect.getsource(obj)
         except (OSError, TypeError) as error:
-            raise TypeError(f"cannot find the source of {obj!r}: define it with def or class in a cell") from error
+            source = _class_source_from_its_methods(obj)
+            if source is None:
+                raise TypeError(f"cannot find the source of {obj!r}: define it with def or class in a cell") from error
         parts.append(textwrap.dedent(source))
     if extra:
         parts.append(textwrap.dedent(extra))
