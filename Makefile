@@ -41,7 +41,7 @@ serve:
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 test: setup
-	COURSE_PROFILE=$(TEST_PROFILE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --nbval-lax --nbval-current-env solutions tests
+	COURSE_PROFILE=$(TEST_PROFILE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=30 --nbval-lax --nbval-current-env solutions tests
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=.
