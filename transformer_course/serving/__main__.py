@@ -14,13 +14,32 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
+import time
 from dataclasses import fields
 
 from .app import MIN_KEY_CHARS, ServiceSettings, create_app
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 KEY_VARIABLE = "COURSE_API_KEY"
+
+
+def stop_when_orphaned(poll_s: float = 0.5) -> threading.Thread:
+    """Send this process SIGTERM (uvicorn's graceful shutdown) once the process that started it is
+    gone, so that a server started from a notebook does not outlive a killed kernel. The parent is
+    gone when ``os.getppid()`` changes: the orphan has been handed to init or a subreaper."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    watcher = threading.Thread(target=watch, name="stop-when-orphaned", daemon=True)
+    watcher.start()
+    return watcher
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,6 +52,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-wait-ms", type=float, default=5.0, help="the batcher's max_wait_s, in milliseconds")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--stop-with-parent", action="store_true",
+                   help="shut down when the process that started this one exits (running_service sets it)")
     defaults = ServiceSettings.__dataclass_fields__
     for field in fields(ServiceSettings):
         if field.name in ("api_key", "batcher", "max_wait_s"):
@@ -67,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"refusing to start: {error}", file=sys.stderr)
         return 2
+    if args.stop_with_parent:
+        stop_when_orphaned()
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                 limit_concurrency=4 * settings.max_queued_requests, timeout_keep_alive=5, workers=1)
     return 0

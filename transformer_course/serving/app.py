@@ -42,7 +42,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from typing_extensions import Annotated
+from typing import Annotated
 
 from .batching import load_batcher_class
 from .generation import generate_steps
@@ -89,8 +89,11 @@ class ServiceSettings:
                              "(secrets.token_urlsafe() makes one)")
         for field in fields(self):
             value = getattr(self, field.name)
-            if field.name not in ("api_key", "batcher") and not value > 0:
-                raise ValueError(f"{field.name} must be positive, got {value!r}")
+            if field.name in ("api_key", "batcher"):
+                continue
+            if not (value >= 0 if field.name == "max_wait_s" else value > 0):  # a batcher may wait 0 s
+                raise ValueError(f"{field.name} must be {'>= 0' if field.name == 'max_wait_s' else 'positive'}, "
+                                 f"got {value!r}")
 
     def __repr__(self) -> str:  # never print the key
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.name != "api_key")
@@ -150,11 +153,15 @@ class ModelWorker:
         self.lock = threading.Lock()  # also held by calls that arrive from other threads (a batcher's)
         self.waiting = 0
 
-    @asynccontextmanager
-    async def admit(self, n: int = 1):
+    def check_room(self, n: int = 1) -> None:
+        """503 now if ``n`` more requests would make the queue longer than ``limit``."""
         if self.waiting + n > self.limit:
             raise HTTPException(503, f"the {self.name} model is busy ({self.waiting} requests queued); retry later",
                                 headers={"Retry-After": "1"})
+
+    @asynccontextmanager
+    async def admit(self, n: int = 1):
+        self.check_room(n)
         self.waiting += n
         self.metrics.queue_depth.labels(self.name).set(self.waiting)
         try:
@@ -266,6 +273,8 @@ class Service:
         return self.classifier.call(forward)
 
     async def classify(self, texts: list[str]) -> ClassifyResponse:
+        if self.batcher is None:
+            raise RuntimeError("the app has not started: use it as `with TestClient(app) as client:`")
         requests = [self.models.classifier_ids(text) for text in texts]
         async with self.classifier.admit(len(requests)):
             rows = await asyncio.gather(*(self.batcher.submit(ids) for ids in requests))
@@ -316,6 +325,7 @@ def create_app(settings: ServiceSettings, models: ServiceModels | None = None) -
     async def generate(request: GenerateRequest):
         prompt_ids = service.prompt_ids(request.prompt, request.max_new_tokens)
         if request.stream:
+            service.gpt.check_room()  # a 503 must come before the stream's 200 is sent
             return StreamingResponse(service.stream(request, prompt_ids), media_type="application/x-ndjson")
         return await service.generate(request, prompt_ids)
 

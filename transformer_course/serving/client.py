@@ -59,7 +59,7 @@ def service_command(port: int, *, batcher: str | None, max_batch_size: int, max_
                     **settings) -> list[str]:
     """The command line that starts the service; extra settings become ``--name-with-dashes value``."""
     command = [sys.executable, "-m", "transformer_course.serving", "--host", "127.0.0.1", "--port", str(port),
-               "--max-batch-size", str(max_batch_size), "--max-wait-ms", str(max_wait_s * 1e3)]
+               "--max-batch-size", str(max_batch_size), "--max-wait-ms", str(max_wait_s * 1e3), "--stop-with-parent"]
     if batcher is not None:
         command += ["--batcher", str(batcher)]
     for name, value in settings.items():
@@ -113,7 +113,9 @@ def running_service(*, batcher: str | None = None, max_batch_size: int = 8, max_
     ``api_key`` defaults to a fresh random key; it reaches the process through the environment
     variable ``COURSE_API_KEY``, never its command line (which other users of the machine can
     read). Other keyword arguments are ``ServiceSettings`` fields (``max_prompt_chars=64``, say).
-    The process and all its children are gone when the block ends, even when it raises.
+    The process and all its children are gone when the block ends, even when it raises; if this
+    Python process itself is killed (a notebook kernel, say), the server notices within a second
+    that its parent is gone and shuts down (``--stop-with-parent``).
     """
     api_key = api_key or secrets.token_urlsafe(24)
     port = free_port("127.0.0.1")

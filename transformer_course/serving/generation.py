@@ -160,6 +160,10 @@ def generate_ids(model, prompts: Sequence[torch.Tensor], *, max_new_tokens: int,
     generator seeded by ``seed`` (a fresh random seed when ``None``). ``use_cache=False`` recomputes
     the whole sequence at every step (same tokens, more work). Returns the new ids of each prompt
     and the prefill and decode times (see ``GenerationResult``).
+
+    There is no end-of-text token: a character model of a play has none (the checkpoint's
+    ``eos_token_id`` 0 is the newline), so every prompt gets exactly ``max_new_tokens`` tokens. Its
+    greedy ids equal ``model.generate(..., do_sample=False, eos_token_id=None)``'s.
     """
     steps, prefill_s, decode_s = [], 0.0, 0.0
     for tokens, seconds in generate_steps(model, prompts, max_new_tokens=max_new_tokens, temperature=temperature,
