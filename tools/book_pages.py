@@ -24,6 +24,8 @@ PREREQUISITES: dict[str, tuple[str, ...]] = {
     "07_gpt": ("01_tokens", "05_block"),
     "08_bert": ("05_block",),
     "09_peft": ("08_bert",),
+    "10_compression": ("07_gpt",),
+    "11_serving": ("07_gpt", "08_bert"),
     "12_distributed": ("07_gpt",),
 }
 # The shortest path to a working GPT: character tokens are enough for chapter 07, so the
@@ -41,6 +43,8 @@ TITLES = {
     "07_gpt": "A GPT language\nmodel",
     "08_bert": "BERT: pre-training,\nfine-tuning",
     "09_peft": "Parameter-efficient\nfine-tuning",
+    "10_compression": "Compressing a\nmodel",
+    "11_serving": "Serving a model",
     "12_distributed": "Training on several\nprocesses",
 }
 
@@ -48,7 +52,8 @@ TITLES = {
 LAYOUT = {
     "00_welcome": (0, 1), "01_tokens": (1, 0), "02_embeddings": (2, 1), "03_attention": (3, 1),
     "04_multihead": (4, 1), "05_block": (5, 1), "06_encoder_decoder": (6, 2), "07_gpt": (6, 0),
-    "08_bert": (7, 1), "09_peft": (8, 1), "12_distributed": (7, 0),
+    "08_bert": (7, 1), "09_peft": (8, 1), "10_compression": (8, 0), "11_serving": (9, 0),
+    "12_distributed": (7, 0),
 }
 
 
