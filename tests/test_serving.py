@@ -117,6 +117,16 @@ def test_classify_returns_a_label_and_probabilities_per_text(client, models):
     assert body["labels"][:2] == ["positive", "negative"]
 
 
+def test_classifier_inputs_are_cls_text_sep_cut_to_64_tokens_as_in_fine_tuning(models):
+    from transformer_course.bert import CLS_ID, SEP_ID, encode_sentences
+
+    long_text = "a wonderful film " * 100
+    ids = models.classifier_ids(long_text)
+    assert len(ids) == 64 and ids[0] == CLS_ID and ids[-1] == SEP_ID
+    assert ids == encode_sentences(models.classifier_tokenizer, [long_text], max_length=64)[0][0].tolist()
+    assert models.classifier_ids("good") == encode_sentences(models.classifier_tokenizer, ["good"])[0][0].tolist()
+
+
 def test_the_classifier_checkpoint_is_small_and_better_than_chance():
     from transformer_course.data import data_dir
 
@@ -550,6 +560,12 @@ def test_the_command_line_service_under_load_leaves_no_process_behind():
                                                      for i in range(4)],
                               api_key=service.api_key, concurrency=8, n_requests=40, max_seconds=20)
             assert report.failed == 0 and report.succeeded == 40, report.summary()
+
+            async def in_a_notebook():  # Jupyter runs every cell inside a running event loop
+                return run_load(url, "/v1/classify", [{"texts": ["a fine day"]}], api_key=service.api_key,
+                                concurrency=2, n_requests=4, max_seconds=20)
+
+            assert asyncio.run(in_a_notebook()).succeeded == 4
             log = service.log_text()
             assert "POST /v1/generate 200" in log
             assert service.api_key not in log and "SECRETS" not in log

@@ -245,7 +245,8 @@ def run_load(url: str, path: str, payloads: list[dict], *, api_key: str, concurr
                           max_seconds=max_seconds, timeout_s=timeout_s)
     try:
         asyncio.get_running_loop()
-    except RuntimeError:
+    except RuntimeError as no_running_loop:  # a script: run the load in this thread
+        del no_running_loop
         return asyncio.run(work)
     result: dict = {}
 

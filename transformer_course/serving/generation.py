@@ -19,6 +19,7 @@ so each row computes what it would compute alone.
 """
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -59,14 +60,14 @@ def sampling_warpers(temperature: float, top_k: int | None, top_p: float | None)
         warpers.append(TemperatureLogitsWarper(temperature))
     if top_k is not None:
         warpers.append(TopKLogitsWarper(top_k))
-    if top_p is not None and top_p < 1.0:
+    if top_p not in (None, 1.0):  # top_p = 1 keeps every token
         warpers.append(TopPLogitsWarper(top_p))
     return warpers
 
 
 def check_sampling(temperature: float, top_k: int | None, top_p: float | None, max_new_tokens: int) -> None:
     """``ValueError`` for settings that have no meaning (the service's 422s are stricter still)."""
-    if not temperature >= 0:  # also refuses NaN
+    if math.isnan(temperature) or temperature < 0:
         raise ValueError(f"temperature must be >= 0 (0 = greedy), got {temperature}")
     if top_k is not None and top_k < 1:
         raise ValueError(f"top_k must be >= 1 or None, got {top_k}")
@@ -133,7 +134,7 @@ def generate_steps(model, prompts: Sequence[torch.Tensor], *, max_new_tokens: in
     warpers = [] if greedy else sampling_warpers(temperature, top_k, top_p)
     ids, mask = (t.to(device) for t in left_padded([p.long().cpu() for p in prompts]))
     past, step_input, step_positions = None, ids, positions(mask)
-    for _ in range(max_new_tokens):
+    for _step in range(max_new_tokens):
         _synchronise(device)
         started = time.perf_counter()
         if use_cache:
