@@ -33,8 +33,10 @@ SECRET_PROMPT = "ROMEO: the nightingale sings of SECRETS"
 
 @pytest.fixture(scope="module")
 def models():
-    torch.set_num_threads(1)
-    return ServiceModels.load()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # what the service runs with (--threads 1), and kind to a shared machine
+    yield ServiceModels.load()
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -496,6 +498,7 @@ def test_the_command_line_refuses_to_start_without_a_key_or_off_this_machine(mon
     assert "COURSE_API_KEY" in capsys.readouterr().err
     monkeypatch.setenv("COURSE_API_KEY", "short")
     assert command_line(["--port", "1"]) == 2
+    assert "at least 16 characters" in capsys.readouterr().err
     monkeypatch.setenv("COURSE_API_KEY", KEY)
     assert command_line(["--host", "0.0.0.0", "--port", "1"]) == 2
     assert "0.0.0.0" in capsys.readouterr().err

@@ -59,14 +59,14 @@ def parser() -> argparse.ArgumentParser:
         if field.name in ("api_key", "batcher", "max_wait_s"):
             continue
         p.add_argument(f"--{field.name.replace('_', '-')}", type=type(defaults[field.name].default),
-                       default=field.default)
+                       default=field.default, help="ServiceSettings.%s (default: %%(default)s)" % field.name)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     key = os.environ.get(KEY_VARIABLE, "")
-    if len(key) < MIN_KEY_CHARS:
+    if not key:  # a key that is too short is refused by ServiceSettings below
         print(f"refusing to start: set {KEY_VARIABLE} to an API key of at least {MIN_KEY_CHARS} characters "
               f"(python -c \"import secrets; print(secrets.token_urlsafe(24))\")", file=sys.stderr)
         return 2
