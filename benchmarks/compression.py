@@ -6,7 +6,8 @@ unstructured magnitude pruning, four attention heads removed) it prints
 
 * **size**: bytes that ``torch.save`` writes for what the variant stores (int8 weights and float32
   scales for our int8; two 4-bit values per byte and scales for our int4; the state dict otherwise);
-* **latency**: median wall time of one forward pass on the CPU, batch 1 and batch 8, 128 characters;
+* **latency**: the fastest of ``--repeats`` forward passes on the CPU (the variants take turns, so
+  that a change of load hits them alike), batch 1 and batch 8, 128 characters;
 * **loss**: validation loss (nats) on the first ``--windows`` windows of 128 characters.
 
 The code of the variants exists once, in chapter 10's reference notebook
@@ -17,9 +18,7 @@ functions it defines (the answers and the helpers of its experiments) and nothin
     python benchmarks/compression.py --threads 2 --windows 0 --repeats 30   # 0 windows: the whole split
 
 Not a test: timings depend on the machine and on what else runs on it. It prints the machine, the
-date and the load average before and after, and measures the variants in turn, each one first in turn
-over ``--rounds`` rounds (the median of the rounds is reported), so that a change of load affects
-them alike.
+date and the load average before and after.
 """
 from __future__ import annotations
 
@@ -28,7 +27,6 @@ import ast
 import datetime
 import os
 import platform
-import statistics
 import sys
 from pathlib import Path
 
@@ -57,7 +55,6 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--windows", type=int, default=200, help="validation windows of 128 characters (0: all)")
     parser.add_argument("--repeats", type=int, default=20, help="timed forward passes per latency measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds over all variants; the median is reported")
     args = parser.parse_args()
 
     import torch
@@ -80,7 +77,7 @@ def main() -> None:
     ns["WINDOWS"] = args.windows or None
     model = load_small_gpt()
     ns["model"] = model
-    loss_of, latency_ms, block_linears = ns["loss_of"], ns["latency_ms"], ns["block_linears"]
+    loss_of = ns["loss_of"]
 
     # the four least important heads by the notebook's ablation score (on the same windows)
     base = loss_of(model)
@@ -110,19 +107,14 @@ def main() -> None:
         "50 % unstructured (dense storage)": (ns["pruned"](model, 0.5, "global")[0], saved(model.state_dict())),
         f"4 heads removed {dict(plan)}": (heads, saved(heads.state_dict())),
     }
-    names = list(variants)
-    timings = {name: {1: [], 8: []} for name in names}
-    for round_ in range(args.rounds):
-        order = names[round_ % len(names):] + names[:round_ % len(names)]
-        for name in order:
-            for batch in (1, 8):
-                timings[name][batch].append(latency_ms(variants[name][0], batch, repeats=args.repeats))
+    models = {name: m for name, (m, _) in variants.items()}
+    latency = {batch: ns["latencies_ms"](models, batch, 128, args.repeats) for batch in (1, 8)}
     rows = []
     for name, (m, size) in variants.items():
         rows.append({"variant": name, "size (kB)": round(size / 1000, 1),
                      "size / float32": round(size / variants["float32"][1], 3),
-                     "latency b1 (ms)": round(statistics.median(timings[name][1]), 2),
-                     "latency b8 (ms)": round(statistics.median(timings[name][8]), 2),
+                     "latency b1 (ms)": round(latency[1][name], 2),
+                     "latency b8 (ms)": round(latency[8][name], 2),
                      "val loss": round(ns["validation_loss"](m.cpu(), ns["val_ids"], max_windows=ns["WINDOWS"]), 4)})
     table = pd.DataFrame(rows).set_index("variant")
     load_after = os.getloadavg()
@@ -131,8 +123,8 @@ def main() -> None:
           f"quantized engine {torch.backends.quantized.engine}")
     print(f"load average (1, 5, 15 min): before {tuple(round(x, 2) for x in load_before)}, "
           f"after {tuple(round(x, 2) for x in load_after)}")
-    print(f"validation windows: {args.windows or 'all'} of 128 characters | latency: median of {args.rounds} rounds "
-          f"x {args.repeats} forward passes, sequence 128")
+    print(f"validation windows: {args.windows or 'all'} of 128 characters | latency: fastest of {args.repeats} "
+          f"forward passes (the variants taking turns), sequence 128")
     with pd.option_context("display.width", 200, "display.max_columns", 10):
         print(table.to_string())
 

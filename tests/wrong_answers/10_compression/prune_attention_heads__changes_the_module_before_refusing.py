@@ -32,6 +32,10 @@ def prune_attention_heads(attn: GPT2Attention, heads) -> int:
     if bad:
         raise ValueError(f"head indices {sorted(bad)} are not in range({n_heads})")
     kept = [h for h in range(n_heads) if h not in heads]
+    attn.num_heads = len(kept)
+    attn.split_size = len(kept) * head_dim
+    if not kept:
+        raise ValueError("cannot remove every head of a layer")
     before = sum(p.numel() for p in attn.parameters())
     inner = torch.cat([torch.arange(h * head_dim, (h + 1) * head_dim) for h in kept])   # kept positions in one of Q, K, V
     qkv = torch.cat([inner + j * width for j in range(3)])                              # columns j*d + h*d_h + t
@@ -45,6 +49,4 @@ def prune_attention_heads(attn: GPT2Attention, heads) -> int:
     attn.c_attn, attn.c_proj = c_attn, c_proj
     attn.num_heads = len(kept)
     attn.split_size = len(kept) * head_dim
-    if not kept:
-        raise ValueError("cannot remove every head of a layer")
     return before - sum(p.numel() for p in attn.parameters())
