@@ -118,8 +118,8 @@ def main() -> None:
                      "val loss": round(ns["validation_loss"](m.cpu(), ns["val_ids"], max_windows=ns["WINDOWS"]), 4)})
     table = pd.DataFrame(rows).set_index("variant")
     load_after = os.getloadavg()
-    print(f"date: {started:%Y-%m-%d %H:%M} UTC | machine: {platform.machine()} {platform.system()} "
-          f"{platform.processor() or ''}, {os.cpu_count()} CPUs | torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
+    machine = " ".join(part for part in (platform.machine(), platform.system(), platform.processor()) if part)
+    print(f"date: {started:%Y-%m-%d %H:%M} UTC | machine: {machine}, {os.cpu_count()} CPUs | torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
           f"quantized engine {torch.backends.quantized.engine}")
     print(f"load average (1, 5, 15 min): before {tuple(round(x, 2) for x in load_before)}, "
           f"after {tuple(round(x, 2) for x in load_after)}")
