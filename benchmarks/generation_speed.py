@@ -11,7 +11,8 @@ to show what the cache saves.
 
 Repetitions are interleaved (every contestant once per round, the first one rotating from round
 to round), so a change in the machine's load during the run hurts no contestant more than
-another; the median of the rounds is reported. Every run's ids are compared with
+another; the median of the rounds is reported, and the best round (the one least disturbed by
+other work on a shared machine) in brackets. Every run's ids are compared with
 ``transformers``' greedy ids, so a fast wrong loop cannot win.
 """
 from __future__ import annotations
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     model = load_small_gpt().to(args.device)
     print("\n".join(machine_description()))
     print(f"device {args.device}; small GPT, greedy, {args.prompt_chars}-character prompts, "
-          f"{args.new_tokens} new tokens, {args.reps} interleaved rounds, median shown\n")
+          f"{args.new_tokens} new tokens, {args.reps} interleaved rounds\n")
 
     for batch_size in args.batch_sizes:
         prompts = prompts_from_validation_text(batch_size, args.prompt_chars).to(args.device)
@@ -111,11 +112,14 @@ def main(argv: list[str] | None = None) -> int:
                 seconds[name].append(time.perf_counter() - started)
         tokens = batch_size * args.new_tokens
         speed = {name: tokens / statistics.median(times) for name, times in seconds.items()}
-        print(f"batch {batch_size}: new tokens per second (median of {args.reps}; same ids as transformers' greedy)")
+        best = {name: tokens / min(times) for name, times in seconds.items()}  # the least disturbed round
+        print(f"batch {batch_size}: new tokens per second, median of {args.reps} rounds (best round in brackets); "
+              f"same ids as transformers' greedy")
         for cache in (True, False):
-            course, theirs = speed[("course", cache)], speed[("transformers", cache)]
-            print(f"  {'cached  ' if cache else 'uncached'}  course loop {course:9.1f}   "
-                  f"transformers generate {theirs:9.1f}   course/transformers {course / theirs:5.2f}")
+            course, theirs = (("course", cache), ("transformers", cache))
+            print(f"  {'cached  ' if cache else 'uncached'}  course loop {speed[course]:7.1f} ({best[course]:7.1f})   "
+                  f"transformers generate {speed[theirs]:7.1f} ({best[theirs]:7.1f})   "
+                  f"course/transformers {speed[course] / speed[theirs]:4.2f} ({best[course] / best[theirs]:4.2f})")
         print(f"  the cache speeds the course loop up {speed[('course', True)] / speed[('course', False)]:.2f}x "
               f"and transformers' {speed[('transformers', True)] / speed[('transformers', False)]:.2f}x\n")
     print(machine_description()[-1].replace("load average", "load average at the end"))
