@@ -188,7 +188,8 @@ def test_neither_the_key_nor_the_prompt_reaches_the_log(models, caplog):
     caplog.set_level(logging.DEBUG)
     with fresh_client(models) as client:
         assert generate(client, prompt=SECRET_PROMPT).status_code == 200
-        assert client.post("/v1/generate", json={"prompt": SECRET_PROMPT, "top_k": 0}, headers=HEADERS).status_code == 422
+        refused = client.post("/v1/generate", json={"prompt": SECRET_PROMPT, "top_k": 0}, headers=HEADERS)
+        assert refused.status_code == 422
         client.post("/v1/classify", json={"texts": [SECRET_PROMPT]}, headers={"X-API-Key": "not-" + KEY})
     assert "POST /v1/generate 200" in caplog.text  # the access log is there ...
     assert KEY not in caplog.text and "SECRETS" not in caplog.text  # ... without secrets
@@ -261,7 +262,8 @@ def test_a_prompt_that_leaves_no_room_for_the_new_tokens_is_refused_before_any_s
     with fresh_client(models, max_prompt_chars=250) as client:
         response = generate(client, prompt="a" * 250, max_new_tokens=7, stream=stream)
     assert response.status_code == 422
-    assert response.json()["detail"] == "prompt (250 characters) plus max_new_tokens (7) exceed the model's 256 positions"
+    assert response.json()["detail"] == ("prompt (250 characters) plus max_new_tokens (7) "
+                                         "exceed the model's 256 positions")
 
 
 def test_out_of_vocabulary_characters_are_named(client):
@@ -542,8 +544,9 @@ def test_the_command_line_service_under_load_leaves_no_process_behind():
             pid, family, url = service.pid, descendants(service.pid), service.url
             assert httpx.post(f"{url}/v1/generate", json={"prompt": "a" * 65}, headers=service.headers
                               ).status_code == 422  # --max-prompt-chars 64 arrived
+            long_stream = {"prompt": SECRET_PROMPT, "max_new_tokens": 128, "seed": 1, "stream": True}
             with httpx.stream("POST", f"{url}/v1/generate", headers=service.headers, timeout=60,
-                              json={"prompt": SECRET_PROMPT, "max_new_tokens": 128, "seed": 1, "stream": True}) as stream:
+                              json=long_stream) as stream:
                 lines = stream.iter_lines()
                 next(lines)  # the first token arrived: the model is generating
                 first_token_at = time.perf_counter()

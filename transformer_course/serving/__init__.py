@@ -15,8 +15,9 @@ from .batching import NoBatching, load_batcher_class
 from .client import LoadReport, RunningService, run_load, run_load_async, running_service
 from .generation import GenerationResult, generate_ids, generate_steps
 
-__all__ = ["GenerationResult", "LoadReport", "NoBatching", "RunningService", "ServiceSettings", "create_app",
-           "generate_ids", "generate_steps", "load_batcher_class", "run_load", "run_load_async", "running_service"]
+__all__ = ["GenerationResult", "LoadReport", "NoBatching", "RunningService", "ServiceModels", "ServiceSettings",
+           "create_app", "generate_ids", "generate_steps", "load_batcher_class", "run_load", "run_load_async",
+           "running_service"]
 
 
 def __getattr__(name: str):
