@@ -580,5 +580,6 @@ def test_the_command_line_service_under_load_leaves_no_process_behind():
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(pid) and not any(alive(child) for child in family)
+    assert not service.log_path.exists() and "Shutting down" in service.log_text()  # no folder left either
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/health", timeout=1)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,13 +46,17 @@ class RunningService:
     api_key: str
     pid: int
     log_path: Path
+    final_log: str | None = None  # the whole log, kept when the service stops and its folder is removed
 
     @property
     def headers(self) -> dict[str, str]:
         return {"X-API-Key": self.api_key}
 
     def log_text(self) -> str:
-        """Everything the server process has printed so far (stdout and stderr)."""
+        """Everything the server process has printed so far (stdout and stderr); after the
+        ``with`` block, everything it printed."""
+        if self.final_log is not None:
+            return self.final_log
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
@@ -113,7 +118,8 @@ def running_service(*, batcher: str | None = None, max_batch_size: int = 8, max_
     ``api_key`` defaults to a fresh random key; it reaches the process through the environment
     variable ``COURSE_API_KEY``, never its command line (which other users of the machine can
     read). Other keyword arguments are ``ServiceSettings`` fields (``max_prompt_chars=64``, say).
-    The process and all its children are gone when the block ends, even when it raises; if this
+    The process and all its children are gone when the block ends, even when it raises (and so is
+    the temporary folder of its log: ``log_text()`` still answers); if this
     Python process itself is killed (a notebook kernel, say), the server notices within a second
     that its parent is gone and shuts down (``--stop-with-parent``).
     """
@@ -126,12 +132,14 @@ def running_service(*, batcher: str | None = None, max_batch_size: int = 8, max_
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(command, env=environment, stdout=log_file, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL)
+    service = RunningService(url=f"http://127.0.0.1:{port}", api_key=api_key, pid=process.pid, log_path=log_path)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(url, process, startup_timeout, log_path)
-        yield RunningService(url=url, api_key=api_key, pid=process.pid, log_path=log_path)
+        wait_until_healthy(service.url, process, startup_timeout, log_path)
+        yield service
     finally:
         stop_process_tree(process)
+        service.final_log = log_path.read_text(encoding="utf-8", errors="replace")
+        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 # --- Load ---------------------------------------------------------------------------------------
