@@ -142,7 +142,8 @@ def test_no_chapter_hands_out_another_chapters_answer(chapter):
     assert not handed_out, f"chapters/{chapter} shows another chapter's answer:\n" + "\n".join(handed_out)
 
 
-@pytest.mark.parametrize("module", sorted(p.name for p in (REPO_ROOT / "transformer_course").glob("*.py")))
+@pytest.mark.parametrize("module", sorted(p.relative_to(REPO_ROOT / "transformer_course").as_posix()
+                                           for p in (REPO_ROOT / "transformer_course").rglob("*.py")))
 def test_the_helper_package_hands_out_no_answer(module):
     """The helper package ships with the learner notebooks: no module of it may hold three or more
     lines of any chapter's graded answer or hidden tests (chapter 08's and 09's shared BERT code
