@@ -53,6 +53,9 @@ def load_small_gpt(*, dtype: torch.dtype = torch.float32):
         transformers.logging.set_verbosity(verbosity)
         if bars:
             transformers.utils.logging.enable_progress_bar()
+    # Name the loss outright: left unset, transformers warns on every ``labels=`` call that it does
+    # not recognise the class name as a loss type (and then uses this one anyway).
+    model.loss_type = "ForCausalLM"
     return model.eval()
 
 
