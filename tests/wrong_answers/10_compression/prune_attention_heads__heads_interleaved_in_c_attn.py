@@ -12,7 +12,8 @@ def prune_attention_heads(attn: GPT2Attention, heads) -> int:
     Replaces ``attn.c_attn`` and ``attn.c_proj`` by ``Conv1D`` layers holding only the kept heads'
     columns of Q, K and V (and their bias entries) and the kept heads' rows of ``c_proj`` (its bias
     unchanged), with the dtype and device of the old weights, as trainable parameters; and sets
-    ``attn.num_heads`` and ``attn.split_size`` to the kept number of heads and ``heads * head_dim``.
+    ``attn.num_heads`` to the number of heads kept and ``attn.split_size`` to
+    ``(number of heads kept) * head_dim``.
     The module then computes exactly what the original computes with the removed heads' outputs
     set to zero.
 

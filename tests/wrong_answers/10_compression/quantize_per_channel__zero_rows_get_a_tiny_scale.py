@@ -3,7 +3,10 @@ def quantize_per_channel(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tens
 
     Args:
         weight: floating-point tensor (float32 or float64) of shape (out_features, in_features), the
-            ``nn.Linear`` layout (for a GPT-2 ``Conv1D`` pass ``conv.weight.T``).
+            ``nn.Linear`` layout (for a GPT-2 ``Conv1D`` pass ``conv.weight.T``). float16 and
+            bfloat16 are accepted as well and handled the same way, in that dtype: ``scale`` is then
+            float16 (bfloat16) too, and rounding ``weight / scale`` in it is coarser. The tests use
+            float32 and float64 only.
 
     Returns:
         ``(q, scale)``: ``q`` of dtype ``torch.int8`` and the shape of ``weight``, with values in
