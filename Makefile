@@ -14,6 +14,10 @@ TEST_PROFILE ?= smoke
 # Test workers (pytest-xdist --dist loadscope): each notebook, each test module and each class
 # (the grading contract has one per chapter) runs whole in one worker.
 TEST_WORKERS ?= 2
+# One PyTorch (OpenMP) thread per process under test: with a worker per core, more threads per
+# notebook kernel only make the workers' threads spin against each other (a chapter's wrong-answer
+# runs took 9 minutes with the default threads beside a busy second worker, 45 s with one).
+TEST_THREADS ?= 1
 STAMP := $(VENV)/.installed
 
 .PHONY: setup book book-build serve test lab chapters grade clean translations
@@ -41,7 +45,7 @@ serve:
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 test: setup
-	COURSE_PROFILE=$(TEST_PROFILE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=30 --nbval-lax --nbval-current-env solutions tests
+	COURSE_PROFILE=$(TEST_PROFILE) OMP_NUM_THREADS=$(TEST_THREADS) MKL_NUM_THREADS=$(TEST_THREADS) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=30 --nbval-lax --nbval-current-env solutions tests
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=.
