@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..distributed import alive, descendants, free_port
+from ..distributed import _kill, _track, free_port
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -93,21 +93,19 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout_s: float, lo
 def stop_process_tree(process: subprocess.Popen, grace_s: float = 5.0) -> None:
     """SIGTERM (uvicorn then finishes its requests and shuts down), SIGKILL after ``grace_s``;
     then every process it started that is still alive. The processes are noted before the first
-    signal, so a child that outlives its parent is still found."""
-    family = descendants(process.pid)
+    signal, so a child that outlives its parent is still found, and killed only while its id still
+    belongs to it (``transformer_course.distributed``'s launcher stops its ranks the same way)."""
+    family: dict[int, object] = {}
+    _track([process], family)
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(grace_s)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    for pid in family | descendants(process.pid):
-        if alive(pid):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            pass
+    _track([process], family)
+    _kill([process], family)
+    process.wait()
 
 
 @contextmanager
